@@ -1,0 +1,122 @@
+#include "client/tproxy_listener.hpp"
+
+#include <sys/socket.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/endpoint.hpp"
+#include "common/session.hpp"
+#include "common/socket_options.hpp"
+#include "common/tcp_stream.hpp"
+
+namespace tfunnel {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+[[noreturn]] void listener_fail(const char* what, const boost::system::error_code& ec) {
+  std::string msg = std::string("listener: ") + what + ": " + ec.message();
+  if (ec == boost::system::errc::operation_not_permitted)
+    msg += " (the client needs CAP_NET_ADMIN: run it as root or give the binary the capability)";
+  throw std::runtime_error(msg);
+}
+
+}  // namespace
+
+TproxyListener::TproxyListener(asio::any_io_executor ex, const Options& options, Logger& log)
+    : acceptor_(ex), backoff_(ex), port_(*options.port), log_(log) {
+  listener_open(options);
+}
+
+void TproxyListener::listener_open(const Options& options) {
+  boost::system::error_code ec;
+  // One [::] socket takes both families; a host without IPv6 gets 0.0.0.0.
+  bool v6 = true;
+  acceptor_.open(tcp::v6(), ec);
+  if (ec) {
+    v6 = false;
+    acceptor_.open(tcp::v4(), ec);
+    if (ec) listener_fail("socket", ec);
+  } else {
+    acceptor_.set_option(asio::ip::v6_only(false), ec);
+  }
+  const int fd = acceptor_.native_handle();
+  acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  // Several instances on one port share the connections.
+  const int one = 1;
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+    listener_fail("SO_REUSEPORT", {errno, boost::system::system_category()});
+  if (v6) socket_set_transparent(fd, false);  // same flag; harmless if refused
+  if ((ec = socket_set_transparent(fd, v6))) listener_fail("IP_TRANSPARENT", ec);
+  if ((ec = socket_set_mark(fd, options.fwmark))) listener_fail("SO_MARK", ec);
+  const tcp::endpoint ep(v6 ? asio::ip::address(asio::ip::address_v6::any())
+                            : asio::ip::address(asio::ip::address_v4::any()),
+                         port_);
+  acceptor_.bind(ep, ec);
+  if (ec) listener_fail(("bind port " + std::to_string(port_)).c_str(), ec);
+  acceptor_.listen(4096, ec);
+  if (ec) listener_fail("listen", ec);
+  LOG_I(log_, "listener: TCP on %s", endpoint_text(ep.address(), port_).c_str());
+}
+
+void TproxyListener::close() noexcept {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  backoff_.cancel();
+}
+
+awaitable<void> TproxyListener::accept_loop(Session& session) {
+  while (acceptor_.is_open() && !session.stopped()) {
+    auto [ec, socket] = co_await acceptor_.async_accept(as_tuple_awaitable);
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) {
+      // Out of descriptors and the like: wait instead of spinning.
+      LOG_W(log_, "listener: accept: %s", ec.message().c_str());
+      backoff_.expires_after(std::chrono::milliseconds(100));
+      co_await backoff_.async_wait(as_tuple_awaitable);
+      continue;
+    }
+    relay(std::move(socket), session);
+  }
+}
+
+void TproxyListener::relay(tcp::socket socket, Session& session) {
+  boost::system::error_code ec;
+  const tcp::endpoint local = socket.local_endpoint(ec);
+  const tcp::endpoint remote = ec ? tcp::endpoint() : socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  protocol::FlowAddresses flow{endpoint_unmap(remote.address()), remote.port(),
+                               endpoint_unmap(local.address()), local.port()};
+  const std::string text = endpoint_text(flow.src, flow.src_port) + " -> " +
+                           endpoint_text(flow.dst, flow.dst_port);
+  // Not diverted by TPROXY: relaying it would reach the proxy's own host.
+  if (flow.dst_port == port_ && address_is_local(flow.dst)) {
+    LOG_W(log_, "listener: refusing direct connection %s", text.c_str());
+    socket_set_linger_zero(socket.native_handle());
+    return;
+  }
+  const auto id = session.stream_allocate_id();
+  if (!id) {
+    socket_set_linger_zero(socket.native_handle());
+    return;
+  }
+  std::array<std::uint8_t, protocol::kMaxOpenSize> open;
+  const std::size_t len = protocol::open_encode(flow, open);
+  LOG_I(log_, "stream %u: open %s", *id, text.c_str());
+  auto stream = std::make_shared<TcpStream>(session, *id, std::move(socket), true);
+  session.stream_insert(*id, stream);
+  session.send_control(protocol::FrameType::open, *id, std::span(open).first(len));
+  stream->start();
+}
+
+}  // namespace tfunnel

@@ -1,0 +1,16 @@
+#include "common/endpoint.hpp"
+
+namespace tfunnel {
+
+boost::asio::ip::address endpoint_unmap(const boost::asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  return a;
+}
+
+std::string endpoint_text(const boost::asio::ip::address& a, std::uint16_t port) {
+  const std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+  return host + ":" + std::to_string(port);
+}
+
+}  // namespace tfunnel

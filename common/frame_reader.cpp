@@ -1,0 +1,25 @@
+#include "common/frame_reader.hpp"
+
+#include <cstring>
+
+namespace tfunnel {
+
+std::span<std::uint8_t> FrameReader::writable() {
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+  } else if (begin_ > 0) {
+    // Only a partial frame is left: slide it to the front.
+    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  return {buf_.data() + end_, buf_.size() - end_};
+}
+
+protocol::DecodeResult FrameReader::next() noexcept {
+  auto r = protocol::frame_decode(pending());
+  if (r.status == protocol::DecodeResult::Status::frame) begin_ += r.consumed;
+  return r;
+}
+
+}  // namespace tfunnel

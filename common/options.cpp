@@ -1,0 +1,80 @@
+#include "common/options.hpp"
+
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+namespace tfunnel {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// Counts repeated -v / -vv / --verbose into a verbosity level.
+struct Verbosity {
+  int level = 0;
+};
+
+void validate(boost::any& v, const std::vector<std::string>&, Verbosity*, int) {
+  if (v.empty()) v = Verbosity{1};
+  else ++boost::any_cast<Verbosity&>(v).level;
+}
+
+po::options_description options_description(Options& o, Verbosity& verbosity) {
+  po::options_description d("tfunnel options");
+  // clang-format off
+  d.add_options()
+    ("help,h", po::bool_switch(&o.help), "print this help and exit")
+    ("version", po::bool_switch(&o.version), "print the version and exit")
+    ("verbose,v", po::value<Verbosity>(&verbosity)->zero_tokens(),
+        "more messages on stderr (repeat for more)")
+    ("port,p", po::value<std::uint16_t>(),
+        "client mode: TPROXY listener port (TCP, IPv4 and IPv6); without it, run as the proxy")
+    ("fwmark", po::value<std::uint32_t>(&o.fwmark)->default_value(o.fwmark),
+        "client: SO_MARK on every packet the client sends itself")
+    ("connect-timeout", po::value<double>(&o.connect_timeout)->default_value(o.connect_timeout),
+        "proxy: seconds to wait for a TCP connect")
+    ("keepalive", po::value<double>(&o.keepalive)->default_value(o.keepalive),
+        "seconds of silence from the peer after which the channel is dead (pings every 1/4 of it)");
+  // clang-format on
+  return d;
+}
+
+}  // namespace
+
+ParseResult options_parse(const std::vector<std::string>& args) {
+  Options o;
+  Verbosity verbosity;
+  const auto desc = options_description(o, verbosity);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+    if (vm.count("port")) {
+      const auto port = vm["port"].as<std::uint16_t>();
+      if (port == 0) return {std::nullopt, "--port must be between 1 and 65535"};
+      o.port = port;
+    }
+    if (!(o.connect_timeout > 0)) return {std::nullopt, "--connect-timeout must be positive"};
+    if (!(o.keepalive >= 1)) return {std::nullopt, "--keepalive must be at least 1 second"};
+    o.verbosity = verbosity.level;
+  } catch (const po::error& e) {
+    return {std::nullopt, e.what()};
+  }
+  return {o, {}};
+}
+
+std::string options_usage() {
+  Options o;
+  Verbosity v;
+  std::ostringstream out;
+  out << "Usage:\n"
+         "  tfunnel -p PORT [options]   client: TPROXY listener, protocol on stdin/stdout\n"
+         "  tfunnel [options]           proxy: protocol on stdin/stdout, unprivileged\n"
+         "Join the two with any byte pipe, e.g.\n"
+         "  socat EXEC:'tfunnel -p 12300' EXEC:'ssh HOST tfunnel'\n\n"
+      << options_description(o, v);
+  return out.str();
+}
+
+}  // namespace tfunnel

@@ -1,0 +1,82 @@
+// Everything waiting to go out on the channel, without I/O.
+//
+// Control frames (open, credit, rst, ping, ...) never wait: they are appended
+// to one byte buffer and go first in every batch. Data frames (and each
+// stream's FIN, which must follow its data) wait in FIFO order, and the bytes
+// they may occupy are bounded by a budget: a stream reserves one chunk before
+// reading its socket, so data is only read when the pipe can take it, and
+// streams that found the budget spent are granted in turn (round robin).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <vector>
+
+#include <boost/asio/buffer.hpp>
+
+#include "common/buffer_pool.hpp"
+#include "common/protocol.hpp"
+
+namespace tfunnel {
+
+class OutQueue {
+ public:
+  static constexpr std::size_t kChunk = protocol::kMaxDataPayload;
+  static constexpr std::size_t kMaxFramesPerBatch = 64;
+
+  explicit OutQueue(std::size_t data_budget) : budget_limit_(data_budget) {}
+
+  void push_raw(std::span<const std::uint8_t> bytes);
+  void push_control(protocol::FrameType type, std::uint32_t stream,
+                    std::span<const std::uint8_t> payload = {});
+  // `len` bytes of `payload`, read under a reservation (budget_try_reserve).
+  void push_data(std::uint32_t stream, Block payload, std::uint16_t len);
+  void push_fin(std::uint32_t stream);
+
+  bool empty() const noexcept { return control_.empty() && data_.empty(); }
+
+  // Moves what is queued into a batch and returns its buffers; they stay
+  // valid until batch_end().
+  const std::vector<boost::asio::const_buffer>& batch_begin();
+  void batch_end();
+
+  // ---- data budget -------------------------------------------------------
+  // True: one chunk is reserved for `stream`. False: `stream` joined the
+  // waiters and is granted later through budget_grant().
+  bool budget_try_reserve(std::uint32_t stream);
+  // A reservation ended without data (nothing to read, or the stream died).
+  void budget_cancel() noexcept { budget_used_ -= kChunk; }
+  // Grants waiting streams in FIFO order while the budget allows. `wake(id)`
+  // returns false when the stream is gone (its turn passes on).
+  template <typename Wake>
+  void budget_grant(Wake wake) {
+    while (!waiters_.empty() && budget_used_ + kChunk <= budget_limit_) {
+      const std::uint32_t id = waiters_.front();
+      waiters_.pop_front();
+      if (wake(id)) budget_used_ += kChunk;
+    }
+  }
+  std::size_t budget_used() const noexcept { return budget_used_; }
+
+ private:
+  struct DataFrame {
+    std::array<std::uint8_t, protocol::kHeaderSize> header;
+    Block payload;  // empty for FIN
+    std::uint16_t len;
+  };
+
+  std::vector<std::uint8_t> control_;
+  std::vector<std::uint8_t> control_inflight_;
+  std::deque<DataFrame> data_;
+  std::deque<DataFrame> data_inflight_;
+  std::vector<boost::asio::const_buffer> buffers_;
+
+  std::size_t budget_limit_;
+  std::size_t budget_used_ = 0;  // reserved + queued + in flight data bytes
+  std::deque<std::uint32_t> waiters_;
+};
+
+}  // namespace tfunnel

@@ -1,0 +1,284 @@
+#include "common/session.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "common/tcp_stream.hpp"
+
+namespace tfunnel {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using protocol::Frame;
+using protocol::FrameType;
+
+namespace {
+constexpr auto as_tuple_awaitable = asio::as_tuple(use_awaitable);
+
+protocol::Role peer_of(protocol::Role r) {
+  return r == protocol::Role::client ? protocol::Role::proxy : protocol::Role::client;
+}
+}  // namespace
+
+Session::Session(asio::any_io_executor ex, protocol::Role role, const Options& options, Logger& log)
+    : executor_(ex),
+      role_(role),
+      options_(options),
+      log_(log),
+      in_(ex),
+      out_fd_(ex),
+      out_(kDataBudget),
+      writer_signal_(ex, asio::steady_timer::time_point::max()),
+      keepalive_timer_(ex) {
+  pool_.reserve();
+}
+
+Session::~Session() = default;
+
+void Session::spawn(awaitable<void> task, const char* name) {
+  asio::co_spawn(executor_, std::move(task), [this, name](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      stop(1, std::string(name) + ": " + ex.what());
+    }
+  });
+}
+
+void Session::start(int in_fd, int out_fd) {
+  // Duplicates: the descriptors' non-blocking mode and closing stay ours.
+  in_.assign(::dup(in_fd));
+  out_fd_.assign(::dup(out_fd));
+  const auto hello = protocol::handshake_encode(role_);
+  out_.push_raw(hello);
+  last_received_ = std::chrono::steady_clock::now();
+  spawn(write_loop(), "channel writer");
+  spawn(read_loop(), "channel reader");
+  spawn(keepalive_loop(), "keepalive");
+}
+
+void Session::stop(int status, std::string reason) {
+  if (stopped_) return;
+  stopped_ = true;
+  end_ = SessionEnd{status, std::move(reason)};
+  auto streams = std::move(streams_);
+  streams_.clear();
+  if (!streams.empty()) LOG_N(log_, "resetting %zu connection(s)", streams.size());
+  for (auto& [id, s] : streams) s->abort_local();
+  boost::system::error_code ec;
+  in_.close(ec);
+  out_fd_.close(ec);
+  writer_signal_.cancel();
+  keepalive_timer_.cancel();
+  if (on_end) on_end(end_);
+}
+
+// ---- channel reader ---------------------------------------------------------
+
+awaitable<void> Session::read_loop() {
+  while (!stopped_) {
+    const auto room = reader_.writable();
+    auto [ec, n] = co_await in_.async_read_some(asio::buffer(room.data(), room.size()), as_tuple_awaitable);
+    if (stopped_) co_return;
+    if (ec) {
+      if (ec == asio::error::eof)
+        stop(role_ == protocol::Role::client ? 1 : 0, "channel closed by the peer");
+      else
+        stop(1, "channel read: " + ec.message());
+      co_return;
+    }
+    reader_.commit(n);
+    last_received_ = std::chrono::steady_clock::now();
+    if (!handshake_done_ && !handshake_receive()) continue;
+    while (!stopped_) {
+      const auto r = reader_.next();
+      if (r.status == protocol::DecodeResult::Status::need_more) break;
+      if (r.status == protocol::DecodeResult::Status::error) {
+        stop(1, std::string("protocol violation: ") + protocol::frame_error_text(r.error) +
+                    "; bytes: \"" + protocol::escape_bytes(reader_.pending(), 32) + "\"");
+        co_return;
+      }
+      dispatch(r.frame);
+    }
+  }
+}
+
+bool Session::handshake_receive() {
+  const auto got = reader_.pending();
+  if (got.size() < protocol::kHandshakeSize) {
+    // A short banner line is already wrong: no need to wait for 8 bytes.
+    if (std::equal(got.begin(), got.end(), protocol::kMagic.begin(),
+                   protocol::kMagic.begin() + std::min(got.size(), protocol::kMagic.size())))
+      return false;
+  }
+  const auto e = got.size() < protocol::kHandshakeSize
+                     ? protocol::HandshakeError::bad_magic
+                     : protocol::handshake_check(got.first<protocol::kHandshakeSize>(), peer_of(role_));
+  if (e != protocol::HandshakeError::none) {
+    stop(1, std::string("channel: ") + protocol::handshake_error_text(e) + "; received \"" +
+                protocol::escape_bytes(got) + "\"");
+    return false;
+  }
+  reader_.consume(protocol::kHandshakeSize);
+  handshake_done_ = true;
+  LOG_I(log_, "channel: handshake done, protocol version %u", protocol::kVersion);
+  if (on_ready) on_ready();
+  return true;
+}
+
+void Session::violation(const char* what, const Frame& f) {
+  stop(1, std::string("protocol violation: ") + what + " (frame type " +
+              std::to_string(static_cast<int>(f.header.type)) + ", stream " +
+              std::to_string(f.header.stream) + ", length " + std::to_string(f.header.length) + ")");
+}
+
+void Session::dispatch(const Frame& f) {
+  const std::uint32_t id = f.header.stream;
+  switch (f.header.type) {
+    case FrameType::ping: send_control(FrameType::pong, 0, f.payload); return;
+    case FrameType::pong: return;  // any frame counts as a sign of life
+    case FrameType::open: {
+      if (role_ != protocol::Role::proxy) return violation("open sent to the client", f);
+      if (streams_.contains(id)) return violation("open for a live stream", f);
+      const auto flow = protocol::open_decode(f.payload);
+      if (!flow) return violation("malformed open", f);
+      ids_.note_issued(id);
+      if (on_open) on_open(id, *flow);
+      return;
+    }
+    default: break;
+  }
+  const auto it = streams_.find(id);
+  if (it == streams_.end()) {
+    // Frames already in flight when a stream closed are dropped.
+    if (!ids_.ever_issued(id)) violation("frame for a stream never opened", f);
+    return;
+  }
+  // Hold the stream: a handler may erase it from the map.
+  const std::shared_ptr<TcpStream> s = it->second;
+  dispatch_stream(f, *s);
+}
+
+void Session::dispatch_stream(const Frame& f, TcpStream& s) {
+  switch (f.header.type) {
+    case FrameType::opened:
+      if (role_ != protocol::Role::client) return violation("opened sent to the proxy", f);
+      LOG_D(log_, "stream %u: opened", s.id());
+      return;
+    case FrameType::data:
+      if (!s.on_data(f.payload)) violation("data beyond the granted credit", f);
+      return;
+    case FrameType::fin: s.on_fin(); return;
+    case FrameType::rst: {
+      const auto reason = protocol::rst_decode(f.payload);
+      if (!reason) return violation("unknown reset reason", f);
+      s.on_rst(*reason);
+      return;
+    }
+    case FrameType::credit:
+      if (!s.on_credit(protocol::credit_decode(f.payload))) violation("credit overflow", f);
+      return;
+    default: return violation("unexpected frame", f);
+  }
+}
+
+// ---- channel writer -----------------------------------------------------------
+
+void Session::send_control(FrameType type, std::uint32_t stream, std::span<const std::uint8_t> payload) {
+  if (stopped_) return;
+  out_.push_control(type, stream, payload);
+  writer_wake();
+}
+
+void Session::send_data(std::uint32_t stream, Block payload, std::uint16_t len) {
+  out_.push_data(stream, std::move(payload), len);
+  writer_wake();
+}
+
+void Session::send_fin(std::uint32_t stream) {
+  if (stopped_) return;
+  out_.push_fin(stream);
+  writer_wake();
+}
+
+void Session::budget_cancel() noexcept {
+  out_.budget_cancel();
+  budget_grant();
+}
+
+void Session::budget_grant() {
+  out_.budget_grant([this](std::uint32_t id) {
+    const auto it = streams_.find(id);
+    if (it == streams_.end()) return false;
+    it->second->on_budget_granted();
+    return true;
+  });
+}
+
+void Session::writer_wake() noexcept {
+  if (writer_waiting_) writer_signal_.cancel();
+}
+
+awaitable<void> Session::write_loop() {
+  while (!stopped_) {
+    if (out_.empty()) {
+      writer_waiting_ = true;
+      co_await writer_signal_.async_wait(as_tuple_awaitable);
+      writer_waiting_ = false;
+      continue;
+    }
+    const auto& buffers = out_.batch_begin();
+    auto [ec, n] = co_await asio::async_write(out_fd_, buffers, as_tuple_awaitable);
+    if (stopped_) co_return;
+    if (ec) {
+      stop(role_ == protocol::Role::client || ec != asio::error::broken_pipe ? 1 : 0,
+           "channel write: " + ec.message());
+      co_return;
+    }
+    out_.batch_end();
+    budget_grant();
+  }
+}
+
+// ---- liveness -------------------------------------------------------------------
+
+awaitable<void> Session::keepalive_loop() {
+  using namespace std::chrono;
+  const auto limit = duration_cast<steady_clock::duration>(duration<double>(options_.keepalive));
+  while (!stopped_) {
+    keepalive_timer_.expires_after(limit / 4);
+    co_await keepalive_timer_.async_wait(as_tuple_awaitable);
+    if (stopped_) co_return;
+    const auto silent = steady_clock::now() - last_received_;
+    if (silent > limit) {
+      stop(1, "channel silent for " + std::to_string(duration_cast<seconds>(silent).count()) +
+                  " s: the peer is dead or stuck");
+      co_return;
+    }
+    if (handshake_done_) {
+      const auto now = static_cast<std::uint64_t>(steady_clock::now().time_since_epoch().count());
+      send_control(FrameType::ping, 0, protocol::ping_encode(now));
+    }
+  }
+}
+
+// ---- stream table ---------------------------------------------------------------
+
+std::optional<std::uint32_t> Session::stream_allocate_id() {
+  return ids_.allocate([this](std::uint32_t id) { return streams_.contains(id); }, streams_.size());
+}
+
+void Session::stream_insert(std::uint32_t id, std::shared_ptr<TcpStream> stream) {
+  streams_.emplace(id, std::move(stream));
+}
+
+void Session::stream_erase(std::uint32_t id) noexcept { streams_.erase(id); }
+
+}  // namespace tfunnel

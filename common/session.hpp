@@ -1,0 +1,116 @@
+// The multiplexer: one channel (a byte pipe to the peer), the streams carried
+// over it, and the three coroutines that move the channel's bytes (reader,
+// writer, keepalive). Frames are decoded and dispatched here; what a stream
+// does with them is in tcp_stream.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "common/buffer_pool.hpp"
+#include "common/frame_reader.hpp"
+#include "common/log.hpp"
+#include "common/options.hpp"
+#include "common/out_queue.hpp"
+#include "common/protocol.hpp"
+#include "common/stream_ids.hpp"
+
+namespace tfunnel {
+
+class TcpStream;
+
+struct SessionEnd {
+  int status = 0;  // process exit status
+  std::string reason;
+};
+
+class Session {
+ public:
+  // Bytes of data frames that may wait for the channel at once: enough for a
+  // few frames per writev, small enough that an interactive stream's frame
+  // never waits behind much.
+  static constexpr std::size_t kDataBudget = 128 * 1024;
+
+  Session(boost::asio::any_io_executor ex, protocol::Role role, const Options& options, Logger& log);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Starts the handshake and the channel coroutines on duplicates of the fds.
+  void start(int in_fd, int out_fd);
+  // Ends the session once: resets every stream, closes the channel.
+  void stop(int status, std::string reason);
+  bool stopped() const noexcept { return stopped_; }
+  const SessionEnd& end() const noexcept { return end_; }
+
+  std::function<void()> on_ready;  // handshake verified
+  std::function<void(std::uint32_t, const protocol::FlowAddresses&)> on_open;  // proxy
+  std::function<void(const SessionEnd&)> on_end;
+
+  // ---- streams -------------------------------------------------------------
+  std::optional<std::uint32_t> stream_allocate_id();
+  void stream_insert(std::uint32_t id, std::shared_ptr<TcpStream> stream);
+  void stream_erase(std::uint32_t id) noexcept;
+  std::size_t stream_count() const noexcept { return streams_.size(); }
+
+  // ---- sending, for streams ------------------------------------------------
+  void send_control(protocol::FrameType type, std::uint32_t stream,
+                    std::span<const std::uint8_t> payload = {});
+  void send_data(std::uint32_t stream, Block payload, std::uint16_t len);
+  void send_fin(std::uint32_t stream);
+  bool budget_try_reserve(std::uint32_t stream) { return out_.budget_try_reserve(stream); }
+  void budget_cancel() noexcept;
+
+  BufferPool& pool() noexcept { return pool_; }
+  Logger& log() const noexcept { return log_; }
+  const Options& options() const noexcept { return options_; }
+  boost::asio::any_io_executor executor() const { return executor_; }
+
+ private:
+  boost::asio::awaitable<void> read_loop();
+  boost::asio::awaitable<void> write_loop();
+  boost::asio::awaitable<void> keepalive_loop();
+  void spawn(boost::asio::awaitable<void> task, const char* name);
+
+  bool handshake_receive();
+  void dispatch(const protocol::Frame& f);
+  void dispatch_stream(const protocol::Frame& f, TcpStream& s);
+  void violation(const char* what, const protocol::Frame& f);
+  void writer_wake() noexcept;
+  void budget_grant();
+
+  boost::asio::any_io_executor executor_;
+  protocol::Role role_;
+  const Options& options_;
+  Logger& log_;
+
+  boost::asio::posix::stream_descriptor in_;
+  boost::asio::posix::stream_descriptor out_fd_;
+  FrameReader reader_;
+  OutQueue out_;
+  BufferPool pool_;
+  boost::asio::steady_timer writer_signal_;
+  bool writer_waiting_ = false;
+  boost::asio::steady_timer keepalive_timer_;
+  std::chrono::steady_clock::time_point last_received_;
+
+  bool handshake_done_ = false;
+  bool stopped_ = false;
+  SessionEnd end_;
+
+  std::unordered_map<std::uint32_t, std::shared_ptr<TcpStream>> streams_;
+  StreamIds ids_;
+};
+
+}  // namespace tfunnel

@@ -1,0 +1,23 @@
+// Small socket settings used by both roles, each with the reason it exists.
+#pragma once
+
+#include <cstdint>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/system/error_code.hpp>
+
+namespace tfunnel {
+
+// Close with RST instead of FIN: how a reset travels to the application.
+void socket_set_linger_zero(int fd) noexcept;
+// Relayed bytes already waited in the channel; don't let Nagle hold them.
+void socket_set_nodelay(int fd) noexcept;
+// Marks our own packets so the firewall rules let them pass untouched.
+boost::system::error_code socket_set_mark(int fd, std::uint32_t mark) noexcept;
+// Lets a socket accept (or send from) addresses that are not local: TPROXY.
+boost::system::error_code socket_set_transparent(int fd, bool v6) noexcept;
+// True when `a` is an address of this host (a bind to it succeeds), and when
+// that cannot be checked.
+bool address_is_local(const boost::asio::ip::address& a) noexcept;
+
+}  // namespace tfunnel

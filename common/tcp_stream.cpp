@@ -1,0 +1,205 @@
+#include "common/tcp_stream.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/session.hpp"
+#include "common/socket_options.hpp"
+
+namespace tfunnel {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using protocol::FrameType;
+using protocol::ResetReason;
+
+namespace {
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+}
+
+TcpStream::TcpStream(Session& session, std::uint32_t id, asio::ip::tcp::socket socket, bool connected)
+    : session_(session),
+      id_(id),
+      socket_(std::move(socket)),
+      signal_(socket_.get_executor(), asio::steady_timer::time_point::max()),
+      connected_(connected) {}
+
+void TcpStream::start() {
+  connected_ = true;
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_set_nodelay(socket_.native_handle());
+  asio::co_spawn(socket_.get_executor(), pump_out(), asio::detached);
+  if (!pending_.empty()) drain_start();
+  else if (fin_received_) shutdown_write();
+}
+
+void TcpStream::wake() noexcept { signal_.cancel(); }
+
+awaitable<bool> TcpStream::wait_until(bool (TcpStream::*ready)() const) {
+  while (!closed_ && !(this->*ready)()) co_await signal_.async_wait(as_tuple_awaitable);
+  co_return !closed_;
+}
+
+void TcpStream::on_budget_granted() {
+  budget_granted_ = true;
+  wake();
+}
+
+// local socket -> channel
+awaitable<void> TcpStream::pump_out() {
+  const auto self = shared_from_this();
+  bool maybe_readable = true;  // data may have arrived before we started
+  while (!closed_) {
+    if (!maybe_readable) {
+      // Only after EAGAIN: an edge-triggered wait never misses data this way.
+      // An error shows up again on the read below, which handles it.
+      co_await socket_.async_wait(asio::socket_base::wait_read, as_tuple_awaitable);
+      if (closed_) co_return;
+      maybe_readable = true;
+    }
+    if (!co_await wait_until(&TcpStream::has_credit)) co_return;
+    budget_granted_ = session_.budget_try_reserve(id_);
+    if (!co_await wait_until(&TcpStream::has_budget)) {
+      if (budget_granted_) session_.budget_cancel();
+      co_return;
+    }
+    budget_granted_ = false;
+
+    Block block = session_.pool().get();
+    const std::size_t max = std::min<std::size_t>(BufferPool::kBlockSize, flow_.send_window);
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(block.get(), max), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      session_.budget_cancel();
+      maybe_readable = false;
+      continue;
+    }
+    if (ec) {
+      session_.budget_cancel();
+      if (ec == asio::error::eof) {
+        session_.send_fin(id_);
+        fin_sent_ = true;
+        finish_if_done();
+      } else {
+        LOG_I(session_.log(), "stream %u: local read: %s", id_, ec.message().c_str());
+        fail(ResetReason::reset);
+      }
+      co_return;
+    }
+    flow_.on_sent(static_cast<std::uint32_t>(n));
+    session_.send_data(id_, std::move(block), static_cast<std::uint16_t>(n));
+  }
+}
+
+bool TcpStream::on_credit(std::uint32_t increment) {
+  if (!flow_.on_credit(increment)) return false;
+  wake();
+  return true;
+}
+
+// channel -> local socket
+bool TcpStream::on_data(std::span<const std::uint8_t> payload) {
+  if (!flow_.on_received(static_cast<std::uint32_t>(payload.size()))) return false;
+  if (closed_ || fin_received_) return true;
+  if (connected_ && pending_.empty()) write_now(payload);
+  else pending_.append(payload, session_.pool());
+  return true;
+}
+
+void TcpStream::write_now(std::span<const std::uint8_t> payload) {
+  boost::system::error_code ec;
+  const std::size_t n = socket_.write_some(asio::buffer(payload.data(), payload.size()), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    LOG_I(session_.log(), "stream %u: local write: %s", id_, ec.message().c_str());
+    fail(ResetReason::reset);
+    return;
+  }
+  const std::size_t written_now = ec ? 0 : n;
+  if (written_now < payload.size()) {
+    pending_.append(payload.subspan(written_now), session_.pool());
+    drain_start();
+  }
+  written(written_now);
+}
+
+void TcpStream::written(std::size_t n) {
+  if (n == 0) return;
+  if (const std::uint32_t credit = flow_.on_written(static_cast<std::uint32_t>(n)))
+    session_.send_control(FrameType::credit, id_, protocol::credit_encode(credit));
+}
+
+void TcpStream::drain_start() {
+  if (draining_ || closed_) return;
+  draining_ = true;
+  asio::co_spawn(socket_.get_executor(), drain(), asio::detached);
+}
+
+awaitable<void> TcpStream::drain() {
+  const auto self = shared_from_this();
+  while (!pending_.empty()) {
+    auto [ec, n] = co_await socket_.async_write_some(pending_.front(), as_tuple_awaitable);
+    if (closed_) co_return;
+    if (ec) {
+      LOG_I(session_.log(), "stream %u: local write: %s", id_, ec.message().c_str());
+      fail(ResetReason::reset);
+      co_return;
+    }
+    pending_.consume(n);
+    written(n);
+  }
+  draining_ = false;
+  if (fin_received_) shutdown_write();
+}
+
+void TcpStream::on_fin() {
+  fin_received_ = true;
+  if (connected_ && pending_.empty() && !draining_) shutdown_write();
+}
+
+void TcpStream::shutdown_write() {
+  if (shut_down_ || closed_) return;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::socket_base::shutdown_send, ec);
+  shut_down_ = true;
+  finish_if_done();
+}
+
+void TcpStream::finish_if_done() {
+  if (!fin_sent_ || !shut_down_ || closed_) return;
+  LOG_D(session_.log(), "stream %u: closed", id_);
+  closed_ = true;
+  boost::system::error_code ec;
+  socket_.close(ec);
+  signal_.cancel();
+  session_.stream_erase(id_);
+}
+
+void TcpStream::on_rst(ResetReason reason) {
+  LOG_I(session_.log(), "stream %u: reset by the peer (%s)", id_, protocol::reset_reason_text(reason));
+  abort_local();
+  session_.stream_erase(id_);
+}
+
+void TcpStream::fail(ResetReason reason) {
+  if (closed_) return;
+  session_.send_control(FrameType::rst, id_, protocol::rst_encode(reason));
+  abort_local();
+  session_.stream_erase(id_);
+}
+
+void TcpStream::abort_local() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  if (socket_.is_open()) socket_set_linger_zero(socket_.native_handle());
+  boost::system::error_code ec;
+  socket_.close(ec);
+  signal_.cancel();
+  pending_.clear();
+}
+
+}  // namespace tfunnel

@@ -1,0 +1,83 @@
+// One relayed TCP connection on one side of the tunnel: the local socket (the
+// application's on the client, the destination's on the proxy) and the
+// stream's half of the flow control.
+//
+// Two coroutines move bytes: pump_out reads the socket into data frames when
+// the stream has credit and the channel has budget; drain writes bytes that
+// the socket could not take at once, and only runs while there are some.
+// An idle stream therefore holds no buffer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "common/byte_queue.hpp"
+#include "common/flow.hpp"
+#include "common/protocol.hpp"
+
+namespace tfunnel {
+
+class Session;
+
+class TcpStream : public std::enable_shared_from_this<TcpStream> {
+ public:
+  // `connected` false: the proxy is still connecting `socket`; bytes that
+  // arrive meanwhile wait in the stream, within its window.
+  TcpStream(Session& session, std::uint32_t id, boost::asio::ip::tcp::socket socket, bool connected);
+
+  std::uint32_t id() const noexcept { return id_; }
+  boost::asio::ip::tcp::socket& socket() noexcept { return socket_; }
+  bool closed() const noexcept { return closed_; }
+
+  // Starts relaying; on the proxy, once the connect succeeded.
+  void start();
+
+  // ---- frames from the peer (false: the peer broke the protocol) ----------
+  bool on_data(std::span<const std::uint8_t> payload);
+  bool on_credit(std::uint32_t increment);
+  void on_fin();
+  void on_rst(protocol::ResetReason reason);
+
+  // The budget to read one chunk was granted (see OutQueue).
+  void on_budget_granted();
+
+  // Aborts the stream: tells the peer why, resets the local socket.
+  void fail(protocol::ResetReason reason);
+  // Resets the local socket without telling the peer (session end).
+  void abort_local() noexcept;
+
+ private:
+  boost::asio::awaitable<void> pump_out();
+  boost::asio::awaitable<void> drain();
+  boost::asio::awaitable<bool> wait_until(bool (TcpStream::*ready)() const);
+  bool has_credit() const noexcept { return flow_.send_window > 0; }
+  bool has_budget() const noexcept { return budget_granted_; }
+  void write_now(std::span<const std::uint8_t> payload);
+  void written(std::size_t n);
+  void drain_start();
+  void shutdown_write();
+  void finish_if_done();
+  void wake() noexcept;
+
+  Session& session_;
+  std::uint32_t id_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer signal_;  // wakes pump_out: credit or budget arrived
+  StreamFlow flow_;
+  ByteQueue pending_;  // received, not yet written to the socket
+
+  bool connected_;
+  bool budget_granted_ = false;
+  bool draining_ = false;
+  bool fin_sent_ = false;      // local read side done, FIN queued to the peer
+  bool fin_received_ = false;  // the peer sent FIN
+  bool shut_down_ = false;     // FIN passed on to the local socket
+  bool closed_ = false;
+};
+
+}  // namespace tfunnel
