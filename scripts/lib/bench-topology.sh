@@ -1,0 +1,204 @@
+# shellcheck shell=bash
+# Namespace topology for scripts/bench. Sourced, not run.
+#
+#   ns C (client)                          ns P (proxy host)
+#   veth 192.0.2.1/24, 2001:db8:1::1/64 -- veth 192.0.2.2/24, 2001:db8:1::2/64   sshd on 192.0.2.2:22
+#   route 198.51.100.0/24 via 192.0.2.2     dummy (or lo) 198.51.100.2, 2001:db8:2::2  (the servers)
+#   route 2001:db8:2::/64 via 2001:db8:1::2
+#   policy routing: fwmark 1 -> table 100 (local default dev lo), v4 and v6
+#   TPROXY rules (seed README's, v4 and v6) only between topo_tproxy_on and topo_tproxy_off
+#
+# Only documentation addresses and loopback are used. Every function tolerates
+# what it removes being gone already, so the caller's cleanup can always run.
+
+TOPO_C_ADDR4=192.0.2.1
+TOPO_P_ADDR4=192.0.2.2
+TOPO_C_ADDR6=2001:db8:1::1
+TOPO_P_ADDR6=2001:db8:1::2
+TOPO_SRV_ADDR4=198.51.100.2
+TOPO_SRV_ADDR6=2001:db8:2::2
+TOPO_SSH_PORT=22
+
+if ! declare -F cmd >/dev/null; then
+	cmd() { echo "[#] $*" >&2; "$@"; }
+fi
+if ! declare -F die >/dev/null; then
+	die() { echo "${0##*/}: $*" >&2; exit 1; }
+fi
+
+# topo_in NS CMD...: run CMD inside namespace NS.
+topo_in() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# topo_up C P: create both namespaces, the veth between them and the servers' dummy.
+topo_up() {
+	local c=$1 p=$2 ns
+	cmd ip netns add "$c"
+	cmd ip netns add "$p"
+	for ns in "$c" "$p"; do
+		cmd ip -n "$ns" link set lo up
+		# wrk -H 'Connection: close' opens tens of thousands of connections per run.
+		topo_in "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65000" net.ipv4.tcp_tw_reuse=1
+	done
+	cmd ip link add veth-c netns "$c" type veth peer name veth-p netns "$p"
+	cmd ip -n "$c" addr add "$TOPO_C_ADDR4/24" dev veth-c
+	cmd ip -n "$c" addr add "$TOPO_C_ADDR6/64" dev veth-c nodad
+	cmd ip -n "$p" addr add "$TOPO_P_ADDR4/24" dev veth-p
+	cmd ip -n "$p" addr add "$TOPO_P_ADDR6/64" dev veth-p nodad
+	cmd ip -n "$c" link set veth-c up
+	cmd ip -n "$p" link set veth-p up
+	topo_srv_addrs "$p"
+	cmd ip -n "$c" route add 198.51.100.0/24 via "$TOPO_P_ADDR4"
+	cmd ip -n "$c" -6 route add 2001:db8:2::/64 via "$TOPO_P_ADDR6"
+	cmd ip -n "$c" rule add fwmark 1 lookup 100
+	cmd ip -n "$c" route add local default dev lo table 100
+	cmd ip -n "$c" -6 rule add fwmark 1 lookup 100
+	cmd ip -n "$c" -6 route add local default dev lo table 100
+}
+
+# topo_srv_addrs P: the servers' addresses on a dummy interface, or on lo where
+# the kernel has no dummy driver (the servers see no difference).
+topo_srv_addrs() {
+	local p=$1
+	if ip -n "$p" link add srv0 type dummy 2>/dev/null; then
+		cmd ip -n "$p" addr add "$TOPO_SRV_ADDR4/24" dev srv0
+		cmd ip -n "$p" addr add "$TOPO_SRV_ADDR6/64" dev srv0 nodad
+		cmd ip -n "$p" link set srv0 up
+	else
+		echo "[#] (no dummy driver: the servers' addresses go on lo)" >&2
+		cmd ip -n "$p" addr add "$TOPO_SRV_ADDR4/32" dev lo
+		cmd ip -n "$p" addr add "$TOPO_SRV_ADDR6/128" dev lo nodad
+	fi
+}
+
+# topo_kill_all NS: end every process left inside NS (all of them were started
+# by this run: the namespace's name is unique to it), TERM first, then KILL.
+topo_kill_all() {
+	local ns=$1 pids i
+	ip netns list 2>/dev/null | grep -qw -- "$ns" || return 0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+		[[ -n ${pids// /} ]] || return 0
+		if ((i < 10)); then
+			# shellcheck disable=SC2086 # a list of pids
+			kill -TERM $pids 2>/dev/null || true
+			sleep 0.2
+		else
+			# shellcheck disable=SC2086
+			kill -KILL $pids 2>/dev/null || true
+		fi
+	done
+}
+
+# topo_down C P: mirror of topo_up; deleting a namespace removes its links.
+topo_down() {
+	local ns
+	for ns in "$@"; do
+		topo_kill_all "$ns"
+		if ip netns list 2>/dev/null | grep -qw -- "$ns"; then
+			cmd ip netns del "$ns" || true
+		fi
+	done
+}
+
+# topo_tproxy_on C PORT: the seed README's mangle rules (v4 and the v6 twin),
+# exempting the tunnel's own packets (mark 0x2/0x2) and the ssh host.
+topo_tproxy_on() {
+	local c=$1 port=$2
+	echo "[#] ip netns exec $c iptables-restore -n (tfunnel chains, TPROXY to :$port)" >&2
+	topo_tproxy_rules 4 "$TOPO_P_ADDR4/32" "$port" | topo_in "$c" iptables-restore -n
+	echo "[#] ip netns exec $c ip6tables-restore -n (tfunnel chains, TPROXY to :$port)" >&2
+	topo_tproxy_rules 6 "$TOPO_P_ADDR6/128" "$port" | topo_in "$c" ip6tables-restore -n
+}
+
+# topo_tproxy_rules FAMILY SSH_HOST_PREFIX PORT: print an iptables-restore input.
+topo_tproxy_rules() {
+	local fam=$1 host=$2 port=$3
+	cat <<EOF
+*mangle
+:tfunnel-mark-proxied - [0:0]
+:tfunnel-output - [0:0]
+:tfunnel-prerouting - [0:0]
+-A PREROUTING -j tfunnel-prerouting
+-A OUTPUT -j tfunnel-output
+-A tfunnel-mark-proxied -d $host -p tcp -m tcp --dport $TOPO_SSH_PORT -j RETURN
+-A tfunnel-mark-proxied -s $host -p tcp -m tcp --sport $TOPO_SSH_PORT -j RETURN
+-A tfunnel-mark-proxied -p udp -m udp --dport 53 -j RETURN
+-A tfunnel-mark-proxied -p udp -m udp --sport 53 -j RETURN
+-A tfunnel-mark-proxied -m addrtype --dst-type LOCAL -j RETURN
+-A tfunnel-mark-proxied -p udp -m addrtype --dst-type MULTICAST -j RETURN
+EOF
+	if [[ $fam == 4 ]]; then
+		echo "-A tfunnel-mark-proxied -p udp -m addrtype --dst-type BROADCAST -j RETURN"
+	fi
+	cat <<EOF
+-A tfunnel-mark-proxied -p tcp -m tcp -j MARK --set-xmark 0x1/0x1
+-A tfunnel-mark-proxied -p udp -m udp -j MARK --set-xmark 0x1/0x1
+-A tfunnel-output -m mark --mark 0x2/0x2 -j RETURN
+-A tfunnel-output -j tfunnel-mark-proxied
+-A tfunnel-prerouting -m mark --mark 0x2/0x2 -j RETURN
+-A tfunnel-prerouting -j tfunnel-mark-proxied
+-A tfunnel-prerouting -m mark ! --mark 0x1/0x1 -j RETURN
+-A tfunnel-prerouting -p tcp -m tcp -j TPROXY --on-port $port
+-A tfunnel-prerouting -p udp -m udp -j TPROXY --on-port $port
+COMMIT
+EOF
+}
+
+# topo_tproxy_off C: mirror of topo_tproxy_on; removes exactly the tfunnel chains.
+topo_tproxy_off() {
+	local c=$1 ipt chain
+	for ipt in iptables ip6tables; do
+		topo_in "$c" "$ipt" -t mangle -D PREROUTING -j tfunnel-prerouting 2>/dev/null || true
+		topo_in "$c" "$ipt" -t mangle -D OUTPUT -j tfunnel-output 2>/dev/null || true
+		for chain in tfunnel-prerouting tfunnel-output tfunnel-mark-proxied; do
+			topo_in "$c" "$ipt" -t mangle -F "$chain" 2>/dev/null || true
+			topo_in "$c" "$ipt" -t mangle -X "$chain" 2>/dev/null || true
+		done
+	done
+	echo "[#] ip netns exec $c iptables/ip6tables: tfunnel chains removed" >&2
+}
+
+# topo_sshd_config DIR: throw-away host and user keys, sshd_config and a client
+# ssh_config (host alias "p") in DIR.
+topo_sshd_config() {
+	local dir=$1
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/host_ed25519" -C bench-host
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/id_ed25519" -C bench-user
+	cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
+	cat >"$dir/sshd_config" <<EOF
+ListenAddress $TOPO_P_ADDR4:$TOPO_SSH_PORT
+HostKey $dir/host_ed25519
+AuthorizedKeysFile $dir/authorized_keys
+PermitRootLogin prohibit-password
+StrictModes no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+AllowTcpForwarding yes
+PrintMotd no
+PrintLastLog no
+PidFile $dir/sshd.pid
+MaxStartups 100
+MaxSessions 100
+EOF
+	cat >"$dir/ssh_config" <<EOF
+Host p
+	HostName $TOPO_P_ADDR4
+	Port $TOPO_SSH_PORT
+	User root
+	IdentityFile $dir/id_ed25519
+	IdentitiesOnly yes
+	StrictHostKeyChecking no
+	UserKnownHostsFile /dev/null
+	GlobalKnownHostsFile /dev/null
+	BatchMode yes
+	LogLevel ERROR
+	ConnectTimeout 5
+	ExitOnForwardFailure yes
+EOF
+}
