@@ -9,8 +9,10 @@ boost::asio::ip::address endpoint_unmap(const boost::asio::ip::address& a) {
 }
 
 std::string endpoint_text(const boost::asio::ip::address& a, std::uint16_t port) {
-  const std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
-  return host + ":" + std::to_string(port);
+  std::string text;
+  if (a.is_v6()) text.append(1, '[').append(a.to_string()).append(1, ']');
+  else text.append(a.to_string());
+  return text.append(1, ':').append(std::to_string(port));
 }
 
 }  // namespace tfunnel
