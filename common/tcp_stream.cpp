@@ -1,6 +1,9 @@
 #include "common/tcp_stream.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -85,6 +88,7 @@ awaitable<void> TcpStream::pump_out() {
         session_.send_fin(id_);
         fin_sent_ = true;
         finish_if_done();
+        co_await watch_reset();
       } else {
         LOG_I(session_.log(), "stream %u: local read: %s", id_, ec.message().c_str());
         fail(ResetReason::reset);
@@ -93,6 +97,22 @@ awaitable<void> TcpStream::pump_out() {
     }
     flow_.on_sent(static_cast<std::uint32_t>(n));
     session_.send_data(id_, std::move(block), static_cast<std::uint16_t>(n));
+  }
+}
+
+// A half-closed socket reads EOF forever, even after a reset; only its
+// error state tells. Wait for the error edge so that an application's RST
+// still reaches the peer after the application's FIN.
+awaitable<void> TcpStream::watch_reset() {
+  for (int wakeups = 0; !closed_ && wakeups < kMaxWatchWakeups; ++wakeups) {
+    co_await socket_.async_wait(asio::socket_base::wait_error, as_tuple_awaitable);
+    if (closed_) co_return;
+    int error = 0;
+    socklen_t len = sizeof error;
+    if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error != 0) {
+      LOG_I(session_.log(), "stream %u: local reset after FIN: %s", id_, std::strerror(error));
+      fail(ResetReason::reset);
+    }
   }
 }
 
