@@ -1,5 +1,6 @@
 #include "common/options.hpp"
 
+#include <optional>
 #include <sstream>
 
 #include <boost/program_options.hpp>
@@ -9,6 +10,19 @@ namespace tfunnel {
 namespace po = boost::program_options;
 
 namespace {
+
+// Program_options reads "-1" as 4294967295 for unsigned types: parse by hand.
+std::optional<std::uint32_t> parse_u32(const std::string& text) {
+  if (text.empty() || text[0] == '-' || text[0] == '+') return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const unsigned long long v = std::stoull(text, &used, 0);
+    if (used != text.size() || v > 0xffffffffull) return std::nullopt;
+    return static_cast<std::uint32_t>(v);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
 
 // Counts repeated -v / -vv / --verbose into a verbosity level.
 struct Verbosity {
@@ -28,10 +42,10 @@ po::options_description options_description(Options& o, Verbosity& verbosity) {
     ("version", po::bool_switch(&o.version), "print the version and exit")
     ("verbose,v", po::value<Verbosity>(&verbosity)->zero_tokens(),
         "more messages on stderr (repeat for more)")
-    ("port,p", po::value<std::uint16_t>(),
+    ("port,p", po::value<std::string>(),
         "client mode: TPROXY listener port (TCP, IPv4 and IPv6); without it, run as the proxy")
-    ("fwmark", po::value<std::uint32_t>(&o.fwmark)->default_value(o.fwmark),
-        "client: SO_MARK on every packet the client sends itself")
+    ("fwmark", po::value<std::string>()->default_value(std::to_string(o.fwmark)),
+        "client: SO_MARK on every packet the client sends itself (decimal or 0x hex)")
     ("connect-timeout", po::value<double>(&o.connect_timeout)->default_value(o.connect_timeout),
         "proxy: seconds to wait for a TCP connect")
     ("keepalive", po::value<double>(&o.keepalive)->default_value(o.keepalive),
@@ -50,10 +64,13 @@ ParseResult options_parse(const std::vector<std::string>& args) {
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(desc).run(), vm);
     po::notify(vm);
+    const auto mark = parse_u32(vm["fwmark"].as<std::string>());
+    if (!mark) return {std::nullopt, "--fwmark must be a 32-bit unsigned number"};
+    o.fwmark = *mark;
     if (vm.count("port")) {
-      const auto port = vm["port"].as<std::uint16_t>();
-      if (port == 0) return {std::nullopt, "--port must be between 1 and 65535"};
-      o.port = port;
+      const auto port = parse_u32(vm["port"].as<std::string>());
+      if (!port || *port == 0 || *port > 65535) return {std::nullopt, "--port must be between 1 and 65535"};
+      o.port = static_cast<std::uint16_t>(*port);
     }
     if (!(o.connect_timeout > 0)) return {std::nullopt, "--connect-timeout must be positive"};
     if (!(o.keepalive >= 1)) return {std::nullopt, "--keepalive must be at least 1 second"};
