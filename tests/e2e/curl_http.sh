@@ -10,6 +10,10 @@ rules_iptables_up
 mkdir "$E2E_TMP/www"
 echo "hello from the remote network $RANDOM" >"$E2E_TMP/www/hello.txt"
 http_up "$E2E_TMP/www" 8080
+e2e_log "without the tunnel, C cannot reach the remote network"
+if in_c 5 curl -sS --max-time 1 "http://$E2E_REMOTE_V4:8080/hello.txt"; then
+	die "C reached $E2E_REMOTE_V4 without the tunnel: the topology leaks"
+fi
 tunnel_pipe_up
 
 for addr in "$E2E_REMOTE_V4" "$E2E_REMOTE_V6"; do

@@ -513,8 +513,12 @@ MaxStartups 50
 EOF
 }
 
+# ssh_config_text: client settings; "proxy6" names the proxy host over the IPv6 ssh link
+# (socat's EXEC cannot carry the colons of an IPv6 address).
 ssh_config_text() {
 	cat <<EOF
+Host proxy6
+	HostName $E2E_SSH_V6
 Host *
 	User root
 	IdentityFile $E2E_TMP/id_ed25519
