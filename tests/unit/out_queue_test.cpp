@@ -66,7 +66,8 @@ Bytes wire(std::uint8_t type, std::uint32_t stream, const std::string& payload =
              static_cast<std::uint8_t>(stream >> 16),
              static_cast<std::uint8_t>(stream >> 8),
              static_cast<std::uint8_t>(stream)};
-  b.insert(b.end(), payload.begin(), payload.end());
+  // A loop, not insert(): GCC 12 warns falsely on inserting an empty range.
+  for (const char c : payload) b.push_back(static_cast<std::uint8_t>(c));
   return b;
 }
 
