@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # A 64 MiB download from a real HTTP server arrives intact (sha256), over IPv4 and IPv6.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin

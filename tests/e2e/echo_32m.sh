@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 32 MiB sent to an echo server while the echo is read back at the same time (both directions
 # at once) come back identical, over IPv4 and IPv6.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin

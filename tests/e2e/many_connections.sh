@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 1000 connections open at the same time (half IPv4, half IPv6), each echoing its own bytes,
 # all come back intact.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin
