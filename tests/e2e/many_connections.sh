@@ -12,6 +12,6 @@ server_up echo 7000 echo
 tunnel_pipe_up
 
 e2e_log "1000 concurrent echo connections"
-py_c 120 many_echo.py "$E2E_REMOTE_V4,$E2E_REMOTE_V6" 7000 --count 1000 --size 4096 --timeout 60 ||
+py_c 90 many_echo.py "$E2E_REMOTE_V4,$E2E_REMOTE_V6" 7000 --count 1000 --size 4096 --timeout 60 ||
 	die "not every one of 1000 concurrent connections echoed intact"
 tunnel_assert_alive

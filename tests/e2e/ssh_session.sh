@@ -12,7 +12,7 @@ sshd_up
 tunnel_pipe_up
 
 ssh_c() {
-	in_c 30 ssh -F "$E2E_TMP/ssh_config" "$@"
+	in_c 15 ssh -F "$E2E_TMP/ssh_config" "$@"
 }
 
 for addr in "$E2E_REMOTE_V4" "$E2E_REMOTE_V6"; do

@@ -27,7 +27,7 @@ timed_download() {
 	echo $(($(now_ms) - start))
 }
 
-base_ms=$(timed_download 100)
+base_ms=$(timed_download 40)
 e2e_log "baseline 64 MiB download: ${base_ms} ms"
 
 spawn stall "$E2E_NS_C" "$E2E_PY" "$E2E_DIR/stall_reader.py" "$E2E_REMOTE_V6" 7005 \
