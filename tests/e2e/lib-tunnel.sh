@@ -6,18 +6,22 @@
 # E2E_TFUNNEL_OPTS (environment) adds options to both ends, e.g. -v when debugging.
 read -r -a E2E_OPTS <<<"${E2E_TFUNNEL_OPTS:-}"
 
+# E2E_PROXY_ARGS (array, set by a test) adds options to the proxy end of tunnel_pipe_up.
+E2E_PROXY_ARGS=()
+
 # tunnel_pipe_up [CLIENT_OPTION...]: client in C and proxy in P joined by two FIFOs (a raw pipe);
 # sets E2E_CLIENT_PID and E2E_PROXY_PID so a test can wait for or kill either end.
 # shellcheck disable=SC2120 # the client options are optional
 tunnel_pipe_up() {
 	mkfifo "$E2E_TMP/c2p" "$E2E_TMP/p2c"
-	echo "+ [$E2E_NS_C] $TFUNNEL_BIN -p $E2E_PORT ${E2E_OPTS[*]} $* | [$E2E_NS_P] $TFUNNEL_BIN &" >&2
+	echo "+ [$E2E_NS_C] $TFUNNEL_BIN -p $E2E_PORT ${E2E_OPTS[*]} $* |" \
+		"[$E2E_NS_P] $TFUNNEL_BIN ${E2E_OPTS[*]} ${E2E_PROXY_ARGS[*]} &" >&2
 	# Open order matters: each end opens the FIFO the other opens first, so neither blocks.
 	ip netns exec "$E2E_NS_C" "$TFUNNEL_BIN" -p "$E2E_PORT" "${E2E_OPTS[@]}" "$@" \
 		2>"$E2E_TMP/client.log" >"$E2E_TMP/c2p" <"$E2E_TMP/p2c" &
 	E2E_CLIENT_PID=$!
 	E2E_PIDS+=("$E2E_CLIENT_PID")
-	ip netns exec "$E2E_NS_P" "$TFUNNEL_BIN" "${E2E_OPTS[@]}" \
+	ip netns exec "$E2E_NS_P" "$TFUNNEL_BIN" "${E2E_OPTS[@]}" "${E2E_PROXY_ARGS[@]}" \
 		2>"$E2E_TMP/proxy.log" <"$E2E_TMP/c2p" >"$E2E_TMP/p2c" &
 	E2E_PROXY_PID=$!
 	E2E_PIDS+=("$E2E_PROXY_PID")
