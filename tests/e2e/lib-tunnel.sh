@@ -105,6 +105,14 @@ sshd_up() {
 	ssh_config_text >"$E2E_TMP/ssh_config"
 	spawn sshd "$E2E_NS_P" "$(command -v sshd)" -D -e -f "$E2E_TMP/sshd_config"
 	wait_listening "$E2E_NS_P" 22 10 "$E2E_LAST_PID"
+	sshd_check_login
+}
+
+# sshd_check_login: a plain login over the ssh link works, so that a later failure is tfunnel's.
+sshd_check_login() {
+	in_c 15 ssh -F "$E2E_TMP/ssh_config" "$E2E_SSH_V4" true ||
+		die "cannot log in to the test sshd as root with a key (a locked root account, '!' in" \
+			"/etc/shadow, makes sshd refuse it with UsePAM no); see sshd.log"
 }
 
 sshd_config_text() {
