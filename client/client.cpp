@@ -15,7 +15,8 @@ namespace asio = boost::asio;
 
 int client_run(const Options& options, int channel_in, int channel_out) {
   Logger log("client", options.verbosity);
-  asio::io_context io(1);
+  // One thread runs everything: no locking in the scheduler or reactor.
+  asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
   std::unique_ptr<TproxyListener> listener;
   try {
     listener = std::make_unique<TproxyListener>(io.get_executor(), options, log);

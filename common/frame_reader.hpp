@@ -15,11 +15,13 @@ class FrameReader {
  public:
   // Room for many frames per read, and always for one maximal frame.
   static constexpr std::size_t kCapacity = 256 * 1024;
-  static_assert(kCapacity >= protocol::kHeaderSize + protocol::kMaxPayload);
+  static constexpr std::size_t kMinRoom = protocol::kHeaderSize + protocol::kMaxPayload;
+  static_assert(kCapacity >= 2 * kMinRoom);
 
   FrameReader() : buf_(kCapacity) {}
 
-  // Free space after the buffered bytes; compacts first when useful.
+  // Free space after the buffered bytes, at least kMinRoom (compacts first
+  // when less is left).
   std::span<std::uint8_t> writable();
   void commit(std::size_t n) noexcept { end_ += n; }
 

@@ -14,7 +14,8 @@ namespace asio = boost::asio;
 
 int proxy_run(const Options& options, int channel_in, int channel_out) {
   Logger log("proxy", options.verbosity);
-  asio::io_context io(1);
+  // One thread runs everything: no locking in the scheduler or reactor.
+  asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
   Session session(io.get_executor(), protocol::Role::proxy, options, log);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
