@@ -60,6 +60,8 @@ class OutQueue {
     }
   }
   std::size_t budget_used() const noexcept { return budget_used_; }
+  // Everything waiting or reserved: control bytes plus the data budget in use.
+  std::size_t backlog() const noexcept { return control_.size() + budget_used_; }
 
  private:
   struct DataFrame {
