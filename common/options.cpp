@@ -12,6 +12,8 @@ namespace po = boost::program_options;
 
 namespace {
 
+constexpr double kMaxSeconds = 365.0 * 24 * 3600;
+
 // Program_options reads "-1" as 4294967295 for unsigned types: parse by hand.
 std::optional<std::uint32_t> parse_u32(const std::string& text) {
   if (text.empty() || text[0] == '-' || text[0] == '+') return std::nullopt;
@@ -82,7 +84,9 @@ ParseResult options_parse(const std::vector<std::string>& args, const std::strin
   const auto desc = options_description(o, verbosity);
   try {
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    // No positional arguments: `tfunnel 12300` (a forgotten -p) must not
+    // silently start a proxy on the terminal.
+    po::store(po::command_line_parser(args).options(desc).positional({}).run(), vm);
     po::notify(vm);
     const auto mark = parse_u32(vm["fwmark"].as<std::string>());
     if (!mark) return {std::nullopt, "--fwmark must be a 32-bit unsigned number"};
@@ -92,10 +96,14 @@ ParseResult options_parse(const std::vector<std::string>& args, const std::strin
       if (!port || *port == 0 || *port > 65535) return {std::nullopt, "--port must be between 1 and 65535"};
       o.port = static_cast<std::uint16_t>(*port);
     }
-    if (!(o.connect_timeout > 0)) return {std::nullopt, "--connect-timeout must be positive"};
-    if (!(o.udp_timeout > 0) || !(o.udp_timeout_stream > 0))
-      return {std::nullopt, "--udp_timeout and --udp_timeout_stream must be positive"};
-    if (!(o.keepalive >= 1)) return {std::nullopt, "--keepalive must be at least 1 second"};
+    // Upper bounds keep durations representable in the steady clock.
+    if (!(o.connect_timeout > 0 && o.connect_timeout <= kMaxSeconds))
+      return {std::nullopt, "--connect-timeout must be between 0 and 31536000 seconds"};
+    if (!(o.keepalive >= 1 && o.keepalive <= kMaxSeconds))
+      return {std::nullopt, "--keepalive must be between 1 and 31536000 seconds"};
+    if (!(o.udp_timeout > 0 && o.udp_timeout <= kMaxSeconds && o.udp_timeout_stream > 0 &&
+          o.udp_timeout_stream <= kMaxSeconds))
+      return {std::nullopt, "--udp_timeout and --udp_timeout_stream must be between 0 and 31536000 seconds"};
     o.verbosity = verbosity.level;
   } catch (const po::error& e) {
     return {std::nullopt, e.what()};

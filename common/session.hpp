@@ -109,8 +109,8 @@ class Session {
   boost::asio::posix::stream_descriptor in_;
   boost::asio::posix::stream_descriptor out_fd_;
   FrameReader reader_;
+  BufferPool pool_;  // before out_: queued blocks return to it on destruction
   OutQueue out_;
-  BufferPool pool_;
   std::vector<std::uint8_t> datagram_buffer_;
   boost::asio::steady_timer writer_signal_;
   bool writer_waiting_ = false;

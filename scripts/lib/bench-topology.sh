@@ -40,8 +40,9 @@ topo_up() {
 	cmd ip netns add "$p"
 	for ns in "$c" "$p"; do
 		cmd ip -n "$ns" link set lo up
-		# wrk -H 'Connection: close' opens tens of thousands of connections per run.
-		topo_in "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65000" net.ipv4.tcp_tw_reuse=1
+		# wrk -H 'Connection: close' opens tens of thousands of connections per run;
+		# listening ports stay below 20000 (or are reserved with topo_reserve_ports).
+		topo_in "$ns" sysctl -qw net.ipv4.ip_local_port_range="20000 64999" net.ipv4.tcp_tw_reuse=1
 	done
 	cmd ip link add veth-c netns "$c" type veth peer name veth-p netns "$p"
 	cmd ip -n "$c" addr add "$TOPO_C_ADDR4/24" dev veth-c
@@ -57,6 +58,14 @@ topo_up() {
 	cmd ip -n "$c" route add local default dev lo table 100
 	cmd ip -n "$c" -6 rule add fwmark 1 lookup 100
 	cmd ip -n "$c" -6 route add local default dev lo table 100
+}
+
+# topo_reserve_ports NS PORT...: keep PORTs out of NS's ephemeral ports, so a burst of
+# client connections cannot hold a port a listener binds later.
+topo_reserve_ports() {
+	local ns=$1 IFS=,
+	shift
+	topo_in "$ns" sysctl -qw net.ipv4.ip_local_reserved_ports="$*"
 }
 
 # topo_srv_addrs P: the servers' addresses on a dummy interface, or on lo where

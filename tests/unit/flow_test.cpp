@@ -1,0 +1,190 @@
+// Specification of per-stream credit accounting (common/flow.hpp).
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+
+#include "common/flow.hpp"
+#include "common/protocol.hpp"
+
+namespace {
+
+using tfunnel::StreamFlow;
+using tfunnel::protocol::kInitialWindow;
+using tfunnel::protocol::kMaxWindow;
+constexpr std::uint32_t kHalf = kInitialWindow / 2;
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(flow)
+
+BOOST_AUTO_TEST_CASE(a_new_stream_starts_with_the_initial_window_both_ways) {
+  const StreamFlow f;
+  BOOST_TEST(f.send_window == kInitialWindow);
+  BOOST_TEST(f.recv_window == kInitialWindow);
+  BOOST_TEST(f.recv_window_size == kInitialWindow);
+  BOOST_TEST(f.recv_unacked == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(sending_spends_the_send_window) {
+  StreamFlow f;
+  f.on_sent(1000);
+  BOOST_TEST(f.send_window == kInitialWindow - 1000);
+  f.on_sent(kInitialWindow - 1000);
+  BOOST_TEST(f.send_window == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(data_within_the_granted_credit_is_accepted) {
+  StreamFlow f;
+  BOOST_TEST(f.on_received(1));
+  BOOST_TEST(f.recv_window == kInitialWindow - 1);
+  BOOST_TEST(f.on_received(kInitialWindow - 1));  // exactly the whole window
+  BOOST_TEST(f.recv_window == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(data_beyond_the_granted_credit_is_rejected_and_changes_nothing) {
+  StreamFlow f;
+  BOOST_TEST(!f.on_received(kInitialWindow + 1));
+  BOOST_TEST(f.recv_window == kInitialWindow);
+  BOOST_TEST(f.on_received(kInitialWindow - 10));
+  BOOST_TEST(!f.on_received(11));
+  BOOST_TEST(f.recv_window == 10u);
+  BOOST_TEST(f.on_received(10));
+  BOOST_TEST(!f.on_received(1));
+  BOOST_TEST(f.recv_window == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(credit_is_coalesced_until_half_the_window_is_written) {
+  StreamFlow f;
+  BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
+  BOOST_TEST(f.on_written(kHalf - 1) == 0u);
+  BOOST_TEST(f.recv_unacked == kHalf - 1);
+  BOOST_TEST(f.recv_window == 0u);
+  BOOST_TEST(f.on_written(1) == kHalf);  // reaching half sends it all at once
+  BOOST_TEST(f.recv_unacked == 0u);
+  BOOST_TEST(f.recv_window == kHalf);  // and the sender may send that much again
+}
+
+BOOST_AUTO_TEST_CASE(many_small_writes_return_one_credit_at_half_the_window) {
+  StreamFlow f;
+  BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
+  std::uint32_t frames = 0, credited = 0;
+  for (std::uint32_t i = 0; i < kHalf; ++i) {
+    if (const std::uint32_t c = f.on_written(1)) {
+      ++frames;
+      credited += c;
+    }
+  }
+  BOOST_TEST(frames == 1u);
+  BOOST_TEST(credited == kHalf);
+}
+
+BOOST_AUTO_TEST_CASE(a_write_past_half_the_window_credits_everything_unacked) {
+  StreamFlow f;
+  BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
+  BOOST_TEST(f.on_written(100) == 0u);
+  BOOST_TEST(f.on_written(kHalf + 50) == kHalf + 150);
+  BOOST_TEST(f.recv_window == kHalf + 150);
+}
+
+BOOST_AUTO_TEST_CASE(credit_grows_the_send_window) {
+  StreamFlow f;
+  f.on_sent(kInitialWindow);
+  BOOST_TEST(f.on_credit(kHalf));
+  BOOST_TEST(f.send_window == kHalf);
+  BOOST_TEST(f.on_credit(kInitialWindow));  // a receiver may grow the window
+  BOOST_TEST(f.send_window == kHalf + kInitialWindow);
+}
+
+BOOST_AUTO_TEST_CASE(credit_past_the_window_limit_is_rejected_and_changes_nothing) {
+  StreamFlow f;
+  BOOST_TEST(f.on_credit(kMaxWindow - kInitialWindow));
+  BOOST_TEST(f.send_window == kMaxWindow);
+  BOOST_TEST(!f.on_credit(1));
+  BOOST_TEST(f.send_window == kMaxWindow);
+
+  StreamFlow g;
+  BOOST_TEST(!g.on_credit(kMaxWindow - kInitialWindow + 1));
+  BOOST_TEST(!g.on_credit(0xffffffffu));  // would wrap a 32-bit counter
+  BOOST_TEST(!g.on_credit(0xffffffffu - kInitialWindow + 1));  // would wrap to exactly 0
+  BOOST_TEST(g.send_window == kInitialWindow);
+}
+
+BOOST_AUTO_TEST_CASE(zero_credit_is_rejected) {
+  StreamFlow f;
+  BOOST_TEST(!f.on_credit(0));
+  BOOST_TEST(f.send_window == kInitialWindow);
+}
+
+// No deadlock: once the sender has spent a whole window and the receiver has
+// written every byte, however the writes were cut, credit was returned and
+// the sender may send again.
+BOOST_AUTO_TEST_CASE(after_a_full_window_is_written_credit_is_always_returned) {
+  struct Case {
+    const char* name;
+    std::uint32_t piece;  // 0: random pieces
+  };
+  for (const Case c : {Case{"one write", kInitialWindow}, Case{"1-byte writes", 1},
+                       Case{"writes of half minus one", kHalf - 1}, Case{"writes of 1000", 1000},
+                       Case{"writes of 16384", 16384}, Case{"random writes", 0}}) {
+    BOOST_TEST_CONTEXT("case " << c.name) {
+      std::mt19937 rng(11);
+      StreamFlow f;
+      BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
+      BOOST_TEST_REQUIRE(f.recv_window == 0u);
+      std::uint32_t left = kInitialWindow, credited = 0;
+      while (left > 0) {
+        const std::uint32_t n = std::min(
+            left, c.piece ? c.piece : std::uniform_int_distribution<std::uint32_t>(1, 40000)(rng));
+        credited += f.on_written(n);
+        left -= n;
+      }
+      BOOST_TEST(credited > 0u);
+      BOOST_TEST(credited + f.recv_unacked == kInitialWindow);
+      BOOST_TEST(f.recv_unacked < kHalf);
+      BOOST_TEST(f.recv_window == credited);
+      BOOST_TEST(f.recv_window > kHalf);
+    }
+  }
+}
+
+// Both ends simulated: the sender sends whatever its window allows, the
+// receiver accepts it, writes it out in random pieces and credits it back.
+// The mirrored windows always agree, the receiver never rejects data, and
+// the pair never stalls with everything written and nothing to send.
+BOOST_AUTO_TEST_CASE(sender_and_receiver_never_deadlock_and_windows_agree) {
+  for (const std::uint32_t window : {kInitialWindow, 3u, 2u, 1u, 1000u}) {
+    BOOST_TEST_CONTEXT("window " << window) {
+      std::mt19937 rng(window);
+      StreamFlow sender, receiver;
+      sender.send_window = window;
+      receiver.recv_window = receiver.recv_window_size = window;
+      std::uint64_t sent = 0, written = 0, buffered = 0;
+      const std::uint64_t goal = 16ull * window + 20000;
+      while (written < goal) {
+        if (sender.send_window > 0 && rng() % 2) {
+          const std::uint32_t n = std::min(
+              sender.send_window, std::uniform_int_distribution<std::uint32_t>(1, 16384)(rng));
+          sender.on_sent(n);
+          BOOST_TEST_REQUIRE(receiver.on_received(n));
+          sent += n;
+          buffered += n;
+        } else if (buffered > 0) {
+          const auto n = static_cast<std::uint32_t>(
+              std::uniform_int_distribution<std::uint64_t>(1, buffered)(rng));
+          buffered -= n;
+          written += n;
+          if (const std::uint32_t credit = receiver.on_written(n))
+            BOOST_TEST_REQUIRE(sender.on_credit(credit));
+        } else {
+          BOOST_TEST_REQUIRE(sender.send_window > 0u, "deadlock after " << sent << " bytes");
+        }
+        BOOST_TEST_REQUIRE(sender.send_window == receiver.recv_window);
+        BOOST_TEST_REQUIRE(sender.send_window <= window);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
