@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # An application that closes with a RST (SO_LINGER 0) makes the remote server see ECONNRESET,
 # not a clean EOF, over IPv4 and IPv6.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin

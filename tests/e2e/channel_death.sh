@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # When the channel dies (the proxy is killed), every local connection is reset (ECONNRESET, not
 # a FIN) and the client exits with a non-zero status.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A connection to a closed port in the remote network reaches the application as ECONNRESET or
 # ECONNREFUSED within 3 s, over IPv4 and IPv6.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin

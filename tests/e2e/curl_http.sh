@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # curl in C fetches a page from a real HTTP server in P through the tunnel, over IPv4 and IPv6
 # (raw pipe, the seed README's iptables rules).
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin

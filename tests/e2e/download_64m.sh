@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # A 64 MiB download from a real HTTP server arrives intact (sha256), over IPv4 and IPv6.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin
@@ -15,7 +16,7 @@ tunnel_pipe_up
 for addr in "$E2E_REMOTE_V4" "$E2E_REMOTE_V6"; do
 	url="http://$(url_host "$addr"):8080/big.bin"
 	e2e_log "GET $url"
-	got=$(in_c 90 curl -sS --max-time 80 "$url" | sha256sum | cut -d' ' -f1) ||
+	got=$(in_c 50 curl -sS --max-time 45 "$url" | sha256sum | cut -d' ' -f1) ||
 		die "curl $url failed"
 	[[ "$got" == "$want" ]] || die "$url: sha256 $got, want $want"
 done

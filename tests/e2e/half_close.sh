@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Half-close travels both ways, over IPv4 and IPv6: after the application's FIN the server can
 # still answer, and after the server's FIN the application can still answer.
+# (Client and proxy joined by socat EXEC addresses, no ssh.)
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin
@@ -9,7 +11,7 @@ rules_iptables_up
 server_up reply 7003 reply-after-eof
 server_up greeter 7004 send-then-read --bytes 1048576 --count 2
 greeter=$E2E_LAST_PID
-tunnel_pipe_up
+tunnel_socat_pipe_up
 
 for addr in "$E2E_REMOTE_V4" "$E2E_REMOTE_V6"; do
 	e2e_log "application half-closes first ($(url_host "$addr"):7003)"

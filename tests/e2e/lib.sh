@@ -19,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE=1   # keep the source tree clean of __pycache__
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_NAME=$(basename "${0%.sh}")
 E2E_PORT=12300
-E2E_DEADLINE=${E2E_DEADLINE:-240}   # seconds before the watchdog ends a test
+E2E_DEADLINE=${E2E_DEADLINE:-120}   # seconds before the watchdog ends a test
 E2E_C_V4=192.0.2.1
 E2E_C_V6=2001:db8:1::1
 E2E_SSH_V4=192.0.2.2
@@ -63,7 +63,8 @@ e2e_on_err() {
 e2e_on_exit() {
 	local rc=$?
 	set +e
-	trap - ERR EXIT INT TERM
+	trap - ERR EXIT INT TERM HUP
+	trap '' PIPE # a closed stderr must not stop the cleanup
 	if ((rc != 0 && E2E_SKIPPING == 0)); then
 		e2e_dump_logs
 	fi
@@ -114,7 +115,7 @@ e2e_begin() {
 	require_tfunnel
 	trap 'e2e_on_err $? $LINENO "$BASH_COMMAND"' ERR
 	trap e2e_on_exit EXIT
-	trap 'exit 1' INT TERM
+	trap 'exit 1' INT TERM HUP PIPE
 	E2E_TMP=$(mktemp -d /tmp/tfunnel-e2e.XXXXXX)
 	E2E_PY=$(python3 -c 'import sys; print(sys.executable)')
 	ulimit -n "$(ulimit -Hn)"
@@ -125,7 +126,7 @@ e2e_begin() {
 e2e_watchdog_start() {
 	local self=$$
 	(
-		sleep "$E2E_DEADLINE" </dev/null >/dev/null 2>&1 &
+		sleep "$E2E_DEADLINE" >/dev/null 2>&1 &
 		nap=$!
 		trap 'kill "$nap"; exit 0' TERM
 		wait "$nap"
@@ -399,6 +400,7 @@ read -r -a E2E_OPTS <<<"${E2E_TFUNNEL_OPTS:-}"
 
 # tunnel_pipe_up [CLIENT_OPTION...]: client in C and proxy in P joined by two FIFOs (a raw pipe);
 # sets E2E_CLIENT_PID and E2E_PROXY_PID so a test can wait for or kill either end.
+# shellcheck disable=SC2120 # the client options are optional
 tunnel_pipe_up() {
 	mkfifo "$E2E_TMP/c2p" "$E2E_TMP/p2c"
 	echo "+ [$E2E_NS_C] $TFUNNEL_BIN -p $E2E_PORT ${E2E_OPTS[*]} $* | [$E2E_NS_P] $TFUNNEL_BIN &" >&2

@@ -2,6 +2,7 @@
 # A connection made straight to the client's listener port (127.0.0.1, 192.0.2.1, ::1 and
 # 2001:db8:1::1 port 12300 in C, not diverted by TPROXY) is refused, reset or closed at once and
 # never relayed: a sentinel on the proxy host's 127.0.0.1:12300 and [::1]:12300 sees nothing.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin

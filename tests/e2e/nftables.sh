@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The same policy written as nftables rules (one inet table) instead of iptables, with the
 # tunnel joined over ssh on the IPv6 ssh link: curl over IPv4 and IPv6, and a closed port resets.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin

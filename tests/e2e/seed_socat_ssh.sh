@@ -2,6 +2,7 @@
 # Client and proxy joined exactly as the seed README does, over a real sshd on the proxy host:
 #   socat EXEC:'tfunnel -p 12300' EXEC:'ssh 192.0.2.2 tfunnel'
 # with the seed README's iptables rules (IPv4 and the ip6tables twin); curl over IPv4 and IPv6.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A server that resets its connection mid-stream (SO_LINGER 0 after sending 256 KiB) gives the
 # application ECONNRESET, not a clean EOF, over IPv4 and IPv6.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin

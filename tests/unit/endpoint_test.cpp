@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_CASE(text_is_address_colon_port_with_v6_in_brackets) {
       {"0.0.0.0", 0, "0.0.0.0:0"},
       {"2001:db8::1", 443, "[2001:db8::1]:443"},
       {"::1", 65535, "[::1]:65535"},
-      {"::ffff:10.0.0.1", 8080, "[::ffff:10.0.0.1]:8080"},
+      {"::ffff:203.0.113.1", 8080, "[::ffff:203.0.113.1]:8080"},
   };
   for (const auto& c : cases) {
     BOOST_TEST_CONTEXT("case " << c.text) {

@@ -72,7 +72,7 @@ struct Named {
 std::vector<Named> valid_frames() {
   const Bytes hello = {'h', 'e', 'l', 'l', 'o'};
   return {
-      {"open v4", open_frame(1, "10.0.0.2", "192.0.2.1")},
+      {"open v4", open_frame(1, "203.0.113.2", "192.0.2.1")},
       {"open v6", open_frame(0x01020304, "2001:db8::2", "2001:db8::1")},
       {"opened", frame(FrameType::opened, 7, Bytes{})},
       {"data", frame(FrameType::data, 1, hello)},

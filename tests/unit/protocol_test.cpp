@@ -62,7 +62,7 @@ Bytes open_payload(const FlowAddresses& f) {
   return Bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
-const FlowAddresses kFlowV4{ip::make_address("10.0.0.2"), 40000, ip::make_address("192.0.2.1"), 80};
+const FlowAddresses kFlowV4{ip::make_address("203.0.113.2"), 40000, ip::make_address("192.0.2.1"), 80};
 const FlowAddresses kFlowV6{ip::make_address("2001:db8::2"), 443, ip::make_address("2001:db8::1"),
                             8080};
 
@@ -83,7 +83,7 @@ std::vector<FrameCase> valid_frames() {
        open_payload(kFlowV4),
        {0x01, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x00, 0x01,  //
         0x04,                                            // family
-        0x0a, 0x00, 0x00, 0x02, 0x9c, 0x40,              // 10.0.0.2:40000
+        0xcb, 0x00, 0x71, 0x02, 0x9c, 0x40,              // 203.0.113.2:40000
         0xc0, 0x00, 0x02, 0x01, 0x00, 0x50}},            // 192.0.2.1:80
       {"open v6",
        {FrameType::open, 0, 37, 0x01020304},
@@ -486,7 +486,7 @@ BOOST_AUTO_TEST_CASE(open_payload_round_trips_both_families) {
       {"v4 extremes", {ip::make_address("0.0.0.0"), 0, ip::make_address("255.255.255.255"), 65535},
        kOpenV4Size},
       {"v6 v4-mapped stays v6",
-       {ip::make_address("::ffff:10.0.0.1"), 1, ip::make_address("::ffff:10.0.0.2"), 2},
+       {ip::make_address("::ffff:203.0.113.1"), 1, ip::make_address("::ffff:203.0.113.2"), 2},
        kOpenV6Size},
   };
   for (const auto& c : cases) {
@@ -505,8 +505,8 @@ BOOST_AUTO_TEST_CASE(open_payload_round_trips_both_families) {
 
 BOOST_AUTO_TEST_CASE(open_encode_refuses_mixed_families) {
   std::array<std::uint8_t, kMaxOpenSize> buf{};
-  const FlowAddresses v4_to_v6{ip::make_address("10.0.0.1"), 1, ip::make_address("2001:db8::1"), 2};
-  const FlowAddresses v6_to_v4{ip::make_address("2001:db8::1"), 1, ip::make_address("10.0.0.1"), 2};
+  const FlowAddresses v4_to_v6{ip::make_address("203.0.113.1"), 1, ip::make_address("2001:db8::1"), 2};
+  const FlowAddresses v6_to_v4{ip::make_address("2001:db8::1"), 1, ip::make_address("203.0.113.1"), 2};
   BOOST_TEST(open_encode(v4_to_v6, buf) == 0u);
   BOOST_TEST(open_encode(v6_to_v4, buf) == 0u);
 }
