@@ -32,7 +32,8 @@ def connect(host, port, timeout):
 
 
 def probe_expect_reset(args):
-    """The connection ends in ECONNRESET or ECONNREFUSED within --within s, never a clean EOF."""
+    """The connection ends in ECONNRESET or ECONNREFUSED within --within s (and not before
+    --after s), never a clean EOF."""
     start = time.monotonic()
     got = 0
     try:
@@ -49,6 +50,8 @@ def probe_expect_reset(args):
             fail(f"{e!r} after {elapsed:.2f}s and {got} bytes, expected ECONNRESET/ECONNREFUSED")
         if elapsed > args.within:
             fail(f"{errno.errorcode[e.errno]} came after {elapsed:.2f}s > {args.within}s")
+        if elapsed < args.after:
+            fail(f"{errno.errorcode[e.errno]} came after {elapsed:.2f}s < {args.after}s")
         say(f"{errno.errorcode[e.errno]} after {elapsed:.2f}s and {got} bytes")
 
 
@@ -158,6 +161,7 @@ def main():
     p.add_argument("host", help="address (hold: comma-separated addresses)")
     p.add_argument("port", type=int)
     p.add_argument("--within", type=float, default=3.0)
+    p.add_argument("--after", type=float, default=0.0)
     p.add_argument("--bytes", type=int, default=1 << 20)
     p.add_argument("--ready-file")
     args = p.parse_args()
