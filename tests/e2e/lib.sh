@@ -204,16 +204,34 @@ e2e_kill_ns_pids() {
 	done
 }
 
+# e2e_live_pids: set E2E_LIVE to the processes of E2E_PIDS still running as this shell's jobs.
+# One that has ended may already have its pid reused by an unrelated process (pid_max can be
+# 32768): never signal it by number. (`$(jobs -pr)` on its own sees this shell's jobs; in a
+# pipeline or a nested subshell, jobs would see an empty table.)
+E2E_LIVE=()
+e2e_live_pids() {
+	local running pid
+	running=" $(jobs -pr) "
+	running=${running//$'\n'/ }
+	E2E_LIVE=()
+	for pid in "${E2E_PIDS[@]}"; do
+		if [[ "$running" == *" $pid "* ]]; then E2E_LIVE+=("$pid"); fi
+	done
+	return 0
+}
+
 # e2e_teardown: end every process this test started, remove the namespaces and the temp dir.
 e2e_teardown() {
 	local pid ns i
-	for pid in "${E2E_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	e2e_live_pids
+	for pid in "${E2E_LIVE[@]}"; do kill -TERM "$pid" 2>/dev/null; done
 	for ns in "$E2E_NS_C" "$E2E_NS_P"; do e2e_kill_ns_pids "$ns" TERM; done
 	for ((i = 0; i < 20; i++)); do
 		e2e_any_alive || break
 		sleep 0.1
 	done
-	for pid in "${E2E_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+	e2e_live_pids
+	for pid in "${E2E_LIVE[@]}"; do kill -KILL "$pid" 2>/dev/null; done
 	for ns in "$E2E_NS_C" "$E2E_NS_P"; do e2e_kill_ns_pids "$ns" KILL; done
 	wait 2>/dev/null
 	for ns in "$E2E_NS_C" "$E2E_NS_P"; do
@@ -224,8 +242,9 @@ e2e_teardown() {
 }
 
 e2e_any_alive() {
-	local pid ns
-	for pid in "${E2E_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done
+	local ns
+	e2e_live_pids
+	((${#E2E_LIVE[@]} == 0)) || return 0
 	for ns in "$E2E_NS_C" "$E2E_NS_P"; do
 		[[ -n "$ns" && -n "$(ip netns pids "$ns" 2>/dev/null)" ]] && return 0
 	done
