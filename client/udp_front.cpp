@@ -26,6 +26,7 @@ namespace {
 
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr int kBurst = 64;
+constexpr int kFrontReceiveBuffer = 4 << 20;
 
 boost::system::error_code errno_code() { return {errno, boost::system::system_category()}; }
 
@@ -83,6 +84,7 @@ std::size_t UdpFront::FlowKeyHash::operator()(const FlowKey& k) const noexcept {
   for (auto b : k.dst) mix(b);
   mix(static_cast<std::uint8_t>(k.src_port)), mix(static_cast<std::uint8_t>(k.src_port >> 8));
   mix(static_cast<std::uint8_t>(k.dst_port)), mix(static_cast<std::uint8_t>(k.dst_port >> 8));
+  mix(k.v6 ? 6 : 4);
   return h;
 }
 
@@ -97,7 +99,7 @@ UdpFront::FlowKey UdpFront::flow_key(const protocol::FlowAddresses& f) {
     }
     return out;
   };
-  return FlowKey{bytes(f.src), bytes(f.dst), f.src_port, f.dst_port};
+  return FlowKey{bytes(f.src), bytes(f.dst), f.src_port, f.dst_port, f.dst.is_v6()};
 }
 
 UdpFront::UdpFront(asio::any_io_executor ex, const Options& options, Logger& log)
@@ -132,6 +134,10 @@ void UdpFront::front_open() {
                          *options_.port);
   socket_.bind(ep, ec);
   check(("bind port " + std::to_string(*options_.port)).c_str(), ec);
+  // A burst of new flows arrives here before their reply sockets exist.
+  const int bytes = kFrontReceiveBuffer;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
   socket_.non_blocking(true, ec);
   LOG_I(log_, "udp: TPROXY datagrams on %s", endpoint_text(ep.address(), ep.port()).c_str());
 }
@@ -217,6 +223,11 @@ std::shared_ptr<UdpFlow> UdpFront::flow_open(Session& session, const protocol::F
   auto flow = std::make_shared<UdpFlow>(session, *id, std::move(reply));
   const FlowKey key = flow_key(f);
   flow->on_icmp = [this, f](protocol::Unreachable kind) { icmp_.send(f, kind, 0); };
+  flow->on_stray = [this, &session, dst = f.dst, dst_port = f.dst_port](const udp::endpoint& from,
+                                                                      std::span<const std::uint8_t> d) {
+    const protocol::FlowAddresses other{endpoint_unmap(from.address()), from.port(), dst, dst_port};
+    datagram_route(session, other, d);
+  };
   flow->on_close = [this, key] { flows_.erase(key); };
   flows_[key] = flow;
   session.stream_insert(*id, flow);

@@ -35,6 +35,7 @@ class UdpFront {
   struct FlowKey {
     std::array<std::uint8_t, 16> src{}, dst{};
     std::uint16_t src_port = 0, dst_port = 0;
+    bool v6 = false;
     bool operator==(const FlowKey&) const = default;
   };
   struct FlowKeyHash {

@@ -70,7 +70,10 @@ void Session::stop(int status, std::string reason) {
   end_ = SessionEnd{status, std::move(reason)};
   auto streams = std::move(streams_);
   streams_.clear();
-  if (!streams.empty()) LOG_N(log_, "resetting %zu connection(s)", streams.size());
+  if (!streams.empty()) LOG_N(log_, "resetting %zu stream(s) and flow(s)", streams.size());
+  if (datagrams_dropped_ > 0)
+    LOG_N(log_, "%llu datagram(s) dropped while the channel was backed up",
+          static_cast<unsigned long long>(datagrams_dropped_));
   for (auto& [id, s] : streams) s->abort_local();
   boost::system::error_code ec;
   in_.close(ec);
@@ -208,6 +211,12 @@ void Session::send_data(std::uint32_t stream, Block payload, std::uint16_t len) 
   writer_wake();
 }
 
+void Session::send_rst(std::uint32_t stream, protocol::ResetReason reason) {
+  if (stopped_) return;
+  out_.push_rst(stream, reason);
+  writer_wake();
+}
+
 bool Session::send_datagram(std::uint32_t stream, std::span<const std::uint8_t> datagram) {
   if (stopped_) return false;
   if (out_.backlog() > kDatagramBacklog) {
@@ -273,8 +282,10 @@ awaitable<void> Session::keepalive_loop() {
     keepalive_timer_.expires_after(limit / 4);
     co_await keepalive_timer_.async_wait(as_tuple_awaitable);
     if (stopped_) co_return;
+    // Before the handshake the peer may still be logging in (an ssh password
+    // or host key prompt): silence only counts afterwards.
     const auto silent = steady_clock::now() - last_received_;
-    if (silent > limit) {
+    if (handshake_done_ && silent > limit) {
       stop(1, "channel silent for " + std::to_string(duration_cast<seconds>(silent).count()) +
                   " s: the peer is dead or stuck");
       co_return;

@@ -73,6 +73,7 @@ class Session {
                     std::span<const std::uint8_t> payload = {});
   void send_data(std::uint32_t stream, Block payload, std::uint16_t len);
   void send_fin(std::uint32_t stream);
+  void send_rst(std::uint32_t stream, protocol::ResetReason reason);
   // Datagrams never wait: when the channel's backlog is full they are dropped
   // and counted, as a congested network would. False: dropped.
   bool send_datagram(std::uint32_t stream, std::span<const std::uint8_t> datagram);

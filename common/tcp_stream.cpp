@@ -213,7 +213,7 @@ void TcpStream::on_rst(ResetReason reason) {
 
 void TcpStream::fail(ResetReason reason) {
   if (closed_) return;
-  session_.send_control(FrameType::rst, id(), protocol::rst_encode(reason));
+  session_.send_rst(id(), reason);
   abort_local();
   session_.stream_erase(id());
 }

@@ -32,6 +32,7 @@ UdpFlow::UdpFlow(Session& session, std::uint32_t id, asio::ip::udp::socket socke
 
 void UdpFlow::start() {
   boost::system::error_code ec;
+  peer_ = socket_.remote_endpoint(ec);
   socket_.non_blocking(true, ec);
   asio::co_spawn(socket_.get_executor(), receive_loop(), asio::detached);
   asio::co_spawn(socket_.get_executor(), expiry_loop(), asio::detached);
@@ -50,10 +51,15 @@ awaitable<void> UdpFlow::receive_loop() {
     co_await socket_.async_wait(asio::socket_base::wait_read, as_tuple_awaitable);
     for (int i = 0; i < kBurst && !closed_; ++i) {
       boost::system::error_code ec;
-      const std::size_t n = socket_.receive(asio::buffer(buffer.data(), buffer.size()), 0, ec);
+      asio::ip::udp::endpoint from;
+      const std::size_t n = socket_.receive_from(asio::buffer(buffer.data(), buffer.size()), from, 0, ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) break;
       if (ec) {
         socket_error(ec);
+        continue;
+      }
+      if (from != peer_) {
+        if (on_stray) on_stray(from, buffer.first(n));
         continue;
       }
       note_local_datagram();

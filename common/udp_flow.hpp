@@ -33,6 +33,10 @@ class UdpFlow : public Stream, public std::enable_shared_from_this<UdpFlow> {
 
   // Client: an ICMP error the proxy saw, to replay to the application.
   std::function<void(protocol::Unreachable)> on_icmp;
+  // Client: a datagram the reply socket took from another application (the
+  // kernel may deliver one between bind and connect); it belongs to another
+  // flow to the same destination.
+  std::function<void(const boost::asio::ip::udp::endpoint&, std::span<const std::uint8_t>)> on_stray;
   // Called once when the flow ends, whoever ends it.
   std::function<void()> on_close;
 
@@ -50,6 +54,7 @@ class UdpFlow : public Stream, public std::enable_shared_from_this<UdpFlow> {
 
   Session& session_;
   boost::asio::ip::udp::socket socket_;
+  boost::asio::ip::udp::endpoint peer_;  // what the socket is connected to
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point last_active_;
   bool from_socket_ = false;   // a datagram came from this side's far end
