@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "client/tproxy_listener.hpp"
+#include "client/udp_front.hpp"
 #include "common/log.hpp"
 #include "common/session.hpp"
 
@@ -18,8 +19,10 @@ int client_run(const Options& options, int channel_in, int channel_out) {
   // One thread runs everything: no locking in the scheduler or reactor.
   asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
   std::unique_ptr<TproxyListener> listener;
+  std::unique_ptr<UdpFront> udp;
   try {
     listener = std::make_unique<TproxyListener>(io.get_executor(), options, log);
+    udp = std::make_unique<UdpFront>(io.get_executor(), options, log);
   } catch (const std::exception& e) {
     LOG_E(log, "%s", e.what());
     return 1;
@@ -31,9 +34,11 @@ int client_run(const Options& options, int channel_in, int channel_out) {
   });
   session.on_ready = [&] {
     asio::co_spawn(io, listener->accept_loop(session), asio::detached);
+    asio::co_spawn(io, udp->receive_loop(session), asio::detached);
   };
   session.on_end = [&](const SessionEnd& end) {
     listener->close();
+    udp->close();
     signals.cancel();
     if (end.status == 0) LOG_N(log, "exiting: %s", end.reason.c_str());
     else LOG_E(log, "exiting: %s", end.reason.c_str());

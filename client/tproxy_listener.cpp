@@ -112,6 +112,10 @@ void TproxyListener::relay(tcp::socket socket, Session& session) {
   }
   std::array<std::uint8_t, protocol::kMaxOpenSize> open;
   const std::size_t len = protocol::open_encode(flow, open);
+  if (len == 0) {  // mixed families: cannot be expressed on the wire
+    socket_set_linger_zero(socket.native_handle());
+    return;
+  }
   LOG_I(log_, "stream %u: open %s", *id, text.c_str());
   auto stream = std::make_shared<TcpStream>(session, *id, std::move(socket), true);
   session.stream_insert(*id, stream);

@@ -1,5 +1,6 @@
 #include "common/options.hpp"
 
+#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -36,6 +37,21 @@ void validate(boost::any& v, const std::vector<std::string>&, Verbosity*, int) {
   else ++boost::any_cast<Verbosity&>(v).level;
 }
 
+// A conntrack timeout in seconds, or `fallback` when unreadable.
+double conntrack_timeout(const std::string& path, double fallback) {
+  std::ifstream in(path);
+  double v = 0;
+  if (in >> v && v > 0) return v;
+  return fallback;
+}
+
+Options options_defaults(const std::string& conntrack_dir) {
+  Options o;
+  o.udp_timeout = conntrack_timeout(conntrack_dir + "/nf_conntrack_udp_timeout", o.udp_timeout);
+  o.udp_timeout_stream = conntrack_timeout(conntrack_dir + "/nf_conntrack_udp_timeout_stream", o.udp_timeout_stream);
+  return o;
+}
+
 po::options_description options_description(Options& o, Verbosity& verbosity) {
   po::options_description d("tfunnel options");
   // clang-format off
@@ -51,15 +67,19 @@ po::options_description options_description(Options& o, Verbosity& verbosity) {
     ("connect-timeout", po::value<double>(&o.connect_timeout)->default_value(o.connect_timeout),
         "proxy: seconds to wait for a TCP connect")
     ("keepalive", po::value<double>(&o.keepalive)->default_value(o.keepalive),
-        "seconds of silence from the peer after which the channel is dead (pings every 1/4 of it)");
+        "seconds of silence from the peer after which the channel is dead (pings every 1/4 of it)")
+    ("udp_timeout", po::value<double>(&o.udp_timeout)->default_value(o.udp_timeout),
+        "seconds before an idle UDP flow that got no reply is closed")
+    ("udp_timeout_stream", po::value<double>(&o.udp_timeout_stream)->default_value(o.udp_timeout_stream),
+        "seconds before an idle UDP flow that got replies is closed");
   // clang-format on
   return d;
 }
 
 }  // namespace
 
-ParseResult options_parse(const std::vector<std::string>& args) {
-  Options o;
+ParseResult options_parse(const std::vector<std::string>& args, const std::string& conntrack_dir) {
+  Options o = options_defaults(conntrack_dir);
   Verbosity verbosity;
   const auto desc = options_description(o, verbosity);
   try {
@@ -81,6 +101,9 @@ ParseResult options_parse(const std::vector<std::string>& args) {
       return {std::nullopt, "--connect-timeout must be between 0 and 31536000 seconds"};
     if (!(o.keepalive >= 1 && o.keepalive <= kMaxSeconds))
       return {std::nullopt, "--keepalive must be between 1 and 31536000 seconds"};
+    if (!(o.udp_timeout > 0 && o.udp_timeout <= kMaxSeconds && o.udp_timeout_stream > 0 &&
+          o.udp_timeout_stream <= kMaxSeconds))
+      return {std::nullopt, "--udp_timeout and --udp_timeout_stream must be between 0 and 31536000 seconds"};
     o.verbosity = verbosity.level;
   } catch (const po::error& e) {
     return {std::nullopt, e.what()};
@@ -89,7 +112,7 @@ ParseResult options_parse(const std::vector<std::string>& args) {
 }
 
 std::string options_usage() {
-  Options o;
+  Options o = options_defaults("/proc/sys/net/netfilter");
   Verbosity v;
   std::ostringstream out;
   out << "Usage:\n"

@@ -14,6 +14,10 @@ struct Options {
   std::uint32_t fwmark = 3;
   double connect_timeout = 20.0;  // seconds, proxy side
   double keepalive = 20.0;        // seconds without any frame from the peer: channel dead
+  // UDP flow idle timeouts, seconds: before any reply, and once answered.
+  // Defaults: netfilter's conntrack values, else 30 and 120.
+  double udp_timeout = 30.0;
+  double udp_timeout_stream = 120.0;
   bool help = false;
   bool version = false;
 
@@ -25,7 +29,10 @@ struct ParseResult {
   std::string error;               // one line, for exit status 2
 };
 
-ParseResult options_parse(const std::vector<std::string>& args);
+// `conntrack_dir` is where nf_conntrack_udp_timeout{,_stream} are read for
+// the UDP defaults (tests pass another directory).
+ParseResult options_parse(const std::vector<std::string>& args,
+                          const std::string& conntrack_dir = "/proc/sys/net/netfilter");
 std::string options_usage();
 
 }  // namespace tfunnel

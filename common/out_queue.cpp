@@ -25,6 +25,14 @@ void OutQueue::push_data(std::uint32_t stream, Block payload, std::uint16_t len)
   budget_used_ -= kChunk - len;  // the reservation shrinks to what was read
 }
 
+void OutQueue::push_rst(std::uint32_t stream, protocol::ResetReason reason) {
+  DataFrame f{{}, Block(nullptr, BlockReturn{}), 0};
+  protocol::header_serialize(FrameHeader{FrameType::rst, 0, protocol::kRstSize, stream}, f.header);
+  f.inline_payload = static_cast<std::uint8_t>(reason);
+  f.has_inline = true;
+  data_.push_back(std::move(f));
+}
+
 void OutQueue::push_fin(std::uint32_t stream) {
   DataFrame f{{}, Block(nullptr, BlockReturn{}), 0};
   protocol::header_serialize(FrameHeader{FrameType::fin, 0, 0, stream}, f.header);
@@ -44,6 +52,7 @@ const std::vector<boost::asio::const_buffer>& OutQueue::batch_begin() {
   for (const auto& f : data_inflight_) {
     buffers_.emplace_back(f.header.data(), f.header.size());
     if (f.len) buffers_.emplace_back(f.payload.get(), f.len);
+    if (f.has_inline) buffers_.emplace_back(&f.inline_payload, 1);
   }
   return buffers_;
 }

@@ -35,6 +35,9 @@ class OutQueue {
   // `len` bytes of `payload`, read under a reservation (budget_try_reserve).
   void push_data(std::uint32_t stream, Block payload, std::uint16_t len);
   void push_fin(std::uint32_t stream);
+  // A stream's RST also waits behind its queued data: bytes sent before a
+  // reset must still arrive before it.
+  void push_rst(std::uint32_t stream, protocol::ResetReason reason);
 
   bool empty() const noexcept { return control_.empty() && data_.empty(); }
 
@@ -60,12 +63,16 @@ class OutQueue {
     }
   }
   std::size_t budget_used() const noexcept { return budget_used_; }
+  // Everything waiting or reserved: control bytes plus the data budget in use.
+  std::size_t backlog() const noexcept { return control_.size() + budget_used_; }
 
  private:
   struct DataFrame {
     std::array<std::uint8_t, protocol::kHeaderSize> header;
-    Block payload;  // empty for FIN
+    Block payload;  // empty for FIN and RST
     std::uint16_t len;
+    std::uint8_t inline_payload = 0;  // an RST's reason
+    bool has_inline = false;
   };
 
   std::vector<std::uint8_t> control_;

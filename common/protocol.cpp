@@ -80,11 +80,14 @@ FrameError header_validate(const FrameHeader& h) noexcept {
   const bool control = h.type == FrameType::ping || h.type == FrameType::pong;
   bool length_ok = false;
   switch (h.type) {
+    case FrameType::udp_open:
     case FrameType::open: length_ok = h.length == kOpenV4Size || h.length == kOpenV6Size; break;
     case FrameType::opened:
     case FrameType::fin: length_ok = h.length == 0; break;
     case FrameType::data: length_ok = h.length > 0; break;
     case FrameType::rst: length_ok = h.length == kRstSize; break;
+    case FrameType::datagram: length_ok = true; break;
+    case FrameType::unreachable: length_ok = h.length == kUnreachableSize; break;
     case FrameType::credit: length_ok = h.length == kCreditSize; break;
     case FrameType::ping:
     case FrameType::pong: length_ok = h.length == kPingSize; break;
@@ -197,6 +200,17 @@ std::optional<ResetReason> rst_decode(std::span<const std::uint8_t> in) noexcept
       v > static_cast<std::uint8_t>(ResetReason::failed))
     return std::nullopt;
   return static_cast<ResetReason>(v);
+}
+
+std::array<std::uint8_t, kUnreachableSize> unreachable_encode(Unreachable u) noexcept {
+  return {static_cast<std::uint8_t>(u)};
+}
+
+std::optional<Unreachable> unreachable_decode(std::span<const std::uint8_t> in) noexcept {
+  const std::uint8_t v = in[0];
+  if (v < static_cast<std::uint8_t>(Unreachable::port) || v > static_cast<std::uint8_t>(Unreachable::net))
+    return std::nullopt;
+  return static_cast<Unreachable>(v);
 }
 
 std::string escape_bytes(std::span<const std::uint8_t> bytes, std::size_t max) {

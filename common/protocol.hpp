@@ -46,7 +46,13 @@ enum class FrameType : std::uint8_t {
   credit = 6,  // payload = increment(4) of the receiver's window
   ping = 7,    // stream 0; payload = opaque(8), echoed back in a pong
   pong = 8,    // stream 0; payload = the ping's opaque(8)
+  udp_open = 9,      // client->proxy: new UDP flow; payload = flow addresses
+  datagram = 10,     // one whole UDP datagram (0..65535 bytes), no credit
+  unreachable = 11,  // proxy->client: ICMP error for the flow; payload = kind(1)
 };
+
+// What the proxy's flow socket learnt from ICMP, for the client to replay.
+enum class Unreachable : std::uint8_t { port = 1, host = 2, net = 3 };
 
 enum class ResetReason : std::uint8_t {
   reset = 1,        // a peer reset the connection
@@ -119,6 +125,7 @@ std::size_t open_encode(const FlowAddresses& f, std::span<std::uint8_t, kMaxOpen
 std::optional<FlowAddresses> open_decode(std::span<const std::uint8_t> in) noexcept;
 
 inline constexpr std::size_t kRstSize = 1;
+inline constexpr std::size_t kUnreachableSize = 1;
 inline constexpr std::size_t kCreditSize = 4;
 inline constexpr std::size_t kPingSize = 8;
 
@@ -129,6 +136,8 @@ std::array<std::uint8_t, kRstSize> rst_encode(ResetReason r) noexcept;
 std::uint32_t credit_decode(std::span<const std::uint8_t> in) noexcept;
 std::uint64_t ping_decode(std::span<const std::uint8_t> in) noexcept;
 std::optional<ResetReason> rst_decode(std::span<const std::uint8_t> in) noexcept;
+std::array<std::uint8_t, kUnreachableSize> unreachable_encode(Unreachable u) noexcept;
+std::optional<Unreachable> unreachable_decode(std::span<const std::uint8_t> in) noexcept;
 
 // Renders bytes for an error message: printable ASCII kept, the rest escaped.
 std::string escape_bytes(std::span<const std::uint8_t> bytes, std::size_t max = 64);

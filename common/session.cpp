@@ -8,7 +8,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "common/tcp_stream.hpp"
 
 namespace tfunnel {
 
@@ -34,6 +33,7 @@ Session::Session(asio::any_io_executor ex, protocol::Role role, const Options& o
       in_(ex),
       out_fd_(ex),
       out_(kDataBudget),
+      datagram_buffer_(protocol::kMaxPayload),
       writer_signal_(ex, asio::steady_timer::time_point::max()),
       keepalive_timer_(ex) {
   pool_.reserve();
@@ -70,7 +70,10 @@ void Session::stop(int status, std::string reason) {
   end_ = SessionEnd{status, std::move(reason)};
   auto streams = std::move(streams_);
   streams_.clear();
-  if (!streams.empty()) LOG_N(log_, "resetting %zu connection(s)", streams.size());
+  if (!streams.empty()) LOG_N(log_, "resetting %zu stream(s) and flow(s)", streams.size());
+  if (datagrams_dropped_ > 0)
+    LOG_N(log_, "%llu datagram(s) dropped while the channel was backed up",
+          static_cast<unsigned long long>(datagrams_dropped_));
   for (auto& [id, s] : streams) s->abort_local();
   boost::system::error_code ec;
   in_.close(ec);
@@ -144,15 +147,8 @@ void Session::dispatch(const Frame& f) {
   switch (f.header.type) {
     case FrameType::ping: send_control(FrameType::pong, 0, f.payload); return;
     case FrameType::pong: return;  // any frame counts as a sign of life
-    case FrameType::open: {
-      if (role_ != protocol::Role::proxy) return violation("open sent to the client", f);
-      if (streams_.contains(id)) return violation("open for a live stream", f);
-      const auto flow = protocol::open_decode(f.payload);
-      if (!flow) return violation("malformed open", f);
-      ids_.note_issued(id);
-      if (on_open) on_open(id, *flow);
-      return;
-    }
+    case FrameType::open:
+    case FrameType::udp_open: return dispatch_open(f);
     default: break;
   }
   const auto it = streams_.find(id);
@@ -162,31 +158,44 @@ void Session::dispatch(const Frame& f) {
     return;
   }
   // Hold the stream: a handler may erase it from the map.
-  const std::shared_ptr<TcpStream> s = it->second;
+  const std::shared_ptr<Stream> s = it->second;
   dispatch_stream(f, *s);
 }
 
-void Session::dispatch_stream(const Frame& f, TcpStream& s) {
+void Session::dispatch_open(const Frame& f) {
+  const std::uint32_t id = f.header.stream;
+  if (role_ != protocol::Role::proxy) return violation("open sent to the client", f);
+  if (streams_.contains(id)) return violation("open for a live stream", f);
+  const auto flow = protocol::open_decode(f.payload);
+  if (!flow) return violation("malformed open", f);
+  ids_.note_issued(id);
+  const auto& handler = f.header.type == FrameType::open ? on_open : on_udp_open;
+  if (handler) handler(id, *flow);
+}
+
+void Session::dispatch_stream(const Frame& f, Stream& s) {
+  bool ok = false;
   switch (f.header.type) {
-    case FrameType::opened:
-      if (role_ != protocol::Role::client) return violation("opened sent to the proxy", f);
-      LOG_D(log_, "stream %u: opened", s.id());
-      return;
-    case FrameType::data:
-      if (!s.on_data(f.payload)) violation("data beyond the granted credit", f);
-      return;
-    case FrameType::fin: s.on_fin(); return;
+    case FrameType::opened: ok = role_ == protocol::Role::client && s.on_opened(); break;
+    case FrameType::data: ok = s.on_data(f.payload); break;
+    case FrameType::fin: ok = s.on_fin(); break;
+    case FrameType::credit: ok = s.on_credit(protocol::credit_decode(f.payload)); break;
+    case FrameType::datagram: ok = s.on_datagram(f.payload); break;
+    case FrameType::unreachable: {
+      const auto kind = protocol::unreachable_decode(f.payload);
+      ok = kind && role_ == protocol::Role::client && s.on_unreachable(*kind);
+      break;
+    }
     case FrameType::rst: {
       const auto reason = protocol::rst_decode(f.payload);
       if (!reason) return violation("unknown reset reason", f);
       s.on_rst(*reason);
       return;
     }
-    case FrameType::credit:
-      if (!s.on_credit(protocol::credit_decode(f.payload))) violation("credit overflow", f);
-      return;
-    default: return violation("unexpected frame", f);
+    default: break;
   }
+  // Data beyond credit, credit overflow, a frame of the wrong kind or direction.
+  if (!ok) violation("frame not allowed for this stream now", f);
 }
 
 // ---- channel writer -----------------------------------------------------------
@@ -200,6 +209,23 @@ void Session::send_control(FrameType type, std::uint32_t stream, std::span<const
 void Session::send_data(std::uint32_t stream, Block payload, std::uint16_t len) {
   out_.push_data(stream, std::move(payload), len);
   writer_wake();
+}
+
+void Session::send_rst(std::uint32_t stream, protocol::ResetReason reason) {
+  if (stopped_) return;
+  out_.push_rst(stream, reason);
+  writer_wake();
+}
+
+bool Session::send_datagram(std::uint32_t stream, std::span<const std::uint8_t> datagram) {
+  if (stopped_) return false;
+  if (out_.backlog() > kDatagramBacklog) {
+    ++datagrams_dropped_;
+    return false;
+  }
+  out_.push_control(FrameType::datagram, stream, datagram);
+  writer_wake();
+  return true;
 }
 
 void Session::send_fin(std::uint32_t stream) {
@@ -256,8 +282,10 @@ awaitable<void> Session::keepalive_loop() {
     keepalive_timer_.expires_after(limit / 4);
     co_await keepalive_timer_.async_wait(as_tuple_awaitable);
     if (stopped_) co_return;
+    // Before the handshake the peer may still be logging in (an ssh password
+    // or host key prompt): silence only counts afterwards.
     const auto silent = steady_clock::now() - last_received_;
-    if (silent > limit) {
+    if (handshake_done_ && silent > limit) {
       stop(1, "channel silent for " + std::to_string(duration_cast<seconds>(silent).count()) +
                   " s: the peer is dead or stuck");
       co_return;
@@ -275,7 +303,7 @@ std::optional<std::uint32_t> Session::stream_allocate_id() {
   return ids_.allocate([this](std::uint32_t id) { return streams_.contains(id); }, streams_.size());
 }
 
-void Session::stream_insert(std::uint32_t id, std::shared_ptr<TcpStream> stream) {
+void Session::stream_insert(std::uint32_t id, std::shared_ptr<Stream> stream) {
   streams_.emplace(id, std::move(stream));
 }
 

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -24,11 +25,11 @@
 #include "common/options.hpp"
 #include "common/out_queue.hpp"
 #include "common/protocol.hpp"
+#include "common/stream.hpp"
 #include "common/stream_ids.hpp"
 
 namespace tfunnel {
 
-class TcpStream;
 
 struct SessionEnd {
   int status = 0;  // process exit status
@@ -41,6 +42,8 @@ class Session {
   // few frames per writev, small enough that an interactive stream's frame
   // never waits behind much.
   static constexpr std::size_t kDataBudget = 128 * 1024;
+  // Bytes that may wait for the channel before datagrams are dropped.
+  static constexpr std::size_t kDatagramBacklog = 2 * kDataBudget;
 
   Session(boost::asio::any_io_executor ex, protocol::Role role, const Options& options, Logger& log);
   ~Session();
@@ -55,12 +58,13 @@ class Session {
   const SessionEnd& end() const noexcept { return end_; }
 
   std::function<void()> on_ready;  // handshake verified
-  std::function<void(std::uint32_t, const protocol::FlowAddresses&)> on_open;  // proxy
+  std::function<void(std::uint32_t, const protocol::FlowAddresses&)> on_open;      // proxy: TCP
+  std::function<void(std::uint32_t, const protocol::FlowAddresses&)> on_udp_open;  // proxy: UDP
   std::function<void(const SessionEnd&)> on_end;
 
   // ---- streams -------------------------------------------------------------
   std::optional<std::uint32_t> stream_allocate_id();
-  void stream_insert(std::uint32_t id, std::shared_ptr<TcpStream> stream);
+  void stream_insert(std::uint32_t id, std::shared_ptr<Stream> stream);
   void stream_erase(std::uint32_t id) noexcept;
   std::size_t stream_count() const noexcept { return streams_.size(); }
 
@@ -69,10 +73,17 @@ class Session {
                     std::span<const std::uint8_t> payload = {});
   void send_data(std::uint32_t stream, Block payload, std::uint16_t len);
   void send_fin(std::uint32_t stream);
+  void send_rst(std::uint32_t stream, protocol::ResetReason reason);
+  // Datagrams never wait: when the channel's backlog is full they are dropped
+  // and counted, as a congested network would. False: dropped.
+  bool send_datagram(std::uint32_t stream, std::span<const std::uint8_t> datagram);
+  std::uint64_t datagrams_dropped() const noexcept { return datagrams_dropped_; }
   bool budget_try_reserve(std::uint32_t stream) { return out_.budget_try_reserve(stream); }
   void budget_cancel() noexcept;
 
   BufferPool& pool() noexcept { return pool_; }
+  // Scratch space for one whole datagram, shared by every UDP flow.
+  std::span<std::uint8_t> datagram_buffer() noexcept { return datagram_buffer_; }
   Logger& log() const noexcept { return log_; }
   const Options& options() const noexcept { return options_; }
   boost::asio::any_io_executor executor() const { return executor_; }
@@ -85,7 +96,8 @@ class Session {
 
   bool handshake_receive();
   void dispatch(const protocol::Frame& f);
-  void dispatch_stream(const protocol::Frame& f, TcpStream& s);
+  void dispatch_open(const protocol::Frame& f);
+  void dispatch_stream(const protocol::Frame& f, Stream& s);
   void violation(const char* what, const protocol::Frame& f);
   void writer_wake() noexcept;
   void budget_grant();
@@ -100,6 +112,7 @@ class Session {
   FrameReader reader_;
   BufferPool pool_;  // before out_: queued blocks return to it on destruction
   OutQueue out_;
+  std::vector<std::uint8_t> datagram_buffer_;
   boost::asio::steady_timer writer_signal_;
   bool writer_waiting_ = false;
   boost::asio::steady_timer keepalive_timer_;
@@ -108,8 +121,9 @@ class Session {
   bool handshake_done_ = false;
   bool stopped_ = false;
   SessionEnd end_;
+  std::uint64_t datagrams_dropped_ = 0;
 
-  std::unordered_map<std::uint32_t, std::shared_ptr<TcpStream>> streams_;
+  std::unordered_map<std::uint32_t, std::shared_ptr<Stream>> streams_;
   StreamIds ids_;
 };
 

@@ -25,8 +25,8 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 }
 
 TcpStream::TcpStream(Session& session, std::uint32_t id, asio::ip::tcp::socket socket, bool connected)
-    : session_(session),
-      id_(id),
+    : Stream(id),
+      session_(session),
       socket_(std::move(socket)),
       signal_(socket_.get_executor(), asio::steady_timer::time_point::max()),
       connected_(connected) {}
@@ -66,7 +66,7 @@ awaitable<void> TcpStream::pump_out() {
       maybe_readable = true;
     }
     if (!co_await wait_until(&TcpStream::has_credit)) co_return;
-    budget_granted_ = session_.budget_try_reserve(id_);
+    budget_granted_ = session_.budget_try_reserve(id());
     if (!co_await wait_until(&TcpStream::has_budget)) {
       if (budget_granted_) session_.budget_cancel();
       co_return;
@@ -85,18 +85,18 @@ awaitable<void> TcpStream::pump_out() {
     if (ec) {
       session_.budget_cancel();
       if (ec == asio::error::eof) {
-        session_.send_fin(id_);
+        session_.send_fin(id());
         fin_sent_ = true;
         finish_if_done();
         co_await watch_reset();
       } else {
-        LOG_I(session_.log(), "stream %u: local read: %s", id_, ec.message().c_str());
+        LOG_I(session_.log(), "stream %u: local read: %s", id(), ec.message().c_str());
         fail(ResetReason::reset);
       }
       co_return;
     }
     flow_.on_sent(static_cast<std::uint32_t>(n));
-    session_.send_data(id_, std::move(block), static_cast<std::uint16_t>(n));
+    session_.send_data(id(), std::move(block), static_cast<std::uint16_t>(n));
   }
 }
 
@@ -110,7 +110,7 @@ awaitable<void> TcpStream::watch_reset() {
     int error = 0;
     socklen_t len = sizeof error;
     if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error != 0) {
-      LOG_I(session_.log(), "stream %u: local reset after FIN: %s", id_, std::strerror(error));
+      LOG_I(session_.log(), "stream %u: local reset after FIN: %s", id(), std::strerror(error));
       fail(ResetReason::reset);
     }
   }
@@ -135,7 +135,7 @@ void TcpStream::write_now(std::span<const std::uint8_t> payload) {
   boost::system::error_code ec;
   const std::size_t n = socket_.write_some(asio::buffer(payload.data(), payload.size()), ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-    LOG_I(session_.log(), "stream %u: local write: %s", id_, ec.message().c_str());
+    LOG_I(session_.log(), "stream %u: local write: %s", id(), ec.message().c_str());
     fail(ResetReason::reset);
     return;
   }
@@ -150,7 +150,7 @@ void TcpStream::write_now(std::span<const std::uint8_t> payload) {
 void TcpStream::written(std::size_t n) {
   if (n == 0) return;
   if (const std::uint32_t credit = flow_.on_written(static_cast<std::uint32_t>(n)))
-    session_.send_control(FrameType::credit, id_, protocol::credit_encode(credit));
+    session_.send_control(FrameType::credit, id(), protocol::credit_encode(credit));
 }
 
 void TcpStream::drain_start() {
@@ -165,7 +165,7 @@ awaitable<void> TcpStream::drain() {
     auto [ec, n] = co_await socket_.async_write_some(pending_.front(), as_tuple_awaitable);
     if (closed_) co_return;
     if (ec) {
-      LOG_I(session_.log(), "stream %u: local write: %s", id_, ec.message().c_str());
+      LOG_I(session_.log(), "stream %u: local write: %s", id(), ec.message().c_str());
       fail(ResetReason::reset);
       co_return;
     }
@@ -176,9 +176,15 @@ awaitable<void> TcpStream::drain() {
   if (fin_received_) shutdown_write();
 }
 
-void TcpStream::on_fin() {
+bool TcpStream::on_opened() {
+  LOG_D(session_.log(), "stream %u: opened", id());
+  return true;
+}
+
+bool TcpStream::on_fin() {
   fin_received_ = true;
   if (connected_ && pending_.empty() && !draining_) shutdown_write();
+  return true;
 }
 
 void TcpStream::shutdown_write() {
@@ -191,25 +197,25 @@ void TcpStream::shutdown_write() {
 
 void TcpStream::finish_if_done() {
   if (!fin_sent_ || !shut_down_ || closed_) return;
-  LOG_D(session_.log(), "stream %u: closed", id_);
+  LOG_D(session_.log(), "stream %u: closed", id());
   closed_ = true;
   boost::system::error_code ec;
   socket_.close(ec);
   signal_.cancel();
-  session_.stream_erase(id_);
+  session_.stream_erase(id());
 }
 
 void TcpStream::on_rst(ResetReason reason) {
-  LOG_I(session_.log(), "stream %u: reset by the peer (%s)", id_, protocol::reset_reason_text(reason));
+  LOG_I(session_.log(), "stream %u: reset by the peer (%s)", id(), protocol::reset_reason_text(reason));
   abort_local();
-  session_.stream_erase(id_);
+  session_.stream_erase(id());
 }
 
 void TcpStream::fail(ResetReason reason) {
   if (closed_) return;
-  session_.send_control(FrameType::rst, id_, protocol::rst_encode(reason));
+  session_.send_rst(id(), reason);
   abort_local();
-  session_.stream_erase(id_);
+  session_.stream_erase(id());
 }
 
 void TcpStream::abort_local() noexcept {

@@ -19,18 +19,18 @@
 #include "common/byte_queue.hpp"
 #include "common/flow.hpp"
 #include "common/protocol.hpp"
+#include "common/stream.hpp"
 
 namespace tfunnel {
 
 class Session;
 
-class TcpStream : public std::enable_shared_from_this<TcpStream> {
+class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> {
  public:
   // `connected` false: the proxy is still connecting `socket`; bytes that
   // arrive meanwhile wait in the stream, within its window.
   TcpStream(Session& session, std::uint32_t id, boost::asio::ip::tcp::socket socket, bool connected);
 
-  std::uint32_t id() const noexcept { return id_; }
   boost::asio::ip::tcp::socket& socket() noexcept { return socket_; }
   bool closed() const noexcept { return closed_; }
 
@@ -38,18 +38,18 @@ class TcpStream : public std::enable_shared_from_this<TcpStream> {
   void start();
 
   // ---- frames from the peer (false: the peer broke the protocol) ----------
-  bool on_data(std::span<const std::uint8_t> payload);
-  bool on_credit(std::uint32_t increment);
-  void on_fin();
-  void on_rst(protocol::ResetReason reason);
+  bool on_opened() override;
+  bool on_data(std::span<const std::uint8_t> payload) override;
+  bool on_credit(std::uint32_t increment) override;
+  bool on_fin() override;
+  void on_rst(protocol::ResetReason reason) override;
 
-  // The budget to read one chunk was granted (see OutQueue).
-  void on_budget_granted();
+  void on_budget_granted() override;
 
   // Aborts the stream: tells the peer why, resets the local socket.
   void fail(protocol::ResetReason reason);
   // Resets the local socket without telling the peer (session end).
-  void abort_local() noexcept;
+  void abort_local() noexcept override;
 
  private:
   boost::asio::awaitable<void> pump_out();
@@ -68,7 +68,6 @@ class TcpStream : public std::enable_shared_from_this<TcpStream> {
   void wake() noexcept;
 
   Session& session_;
-  std::uint32_t id_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer signal_;  // wakes pump_out: credit or budget arrived
   StreamFlow flow_;

@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/session.hpp"
 #include "proxy/tcp_connector.hpp"
+#include "proxy/udp_connector.hpp"
 
 namespace tfunnel {
 
@@ -23,6 +24,9 @@ int proxy_run(const Options& options, int channel_in, int channel_out) {
   });
   session.on_open = [&](std::uint32_t id, const protocol::FlowAddresses& flow) {
     tcp_connector_open(session, id, flow);
+  };
+  session.on_udp_open = [&](std::uint32_t id, const protocol::FlowAddresses& flow) {
+    udp_connector_open(session, id, flow);
   };
   session.on_end = [&](const SessionEnd& end) {
     signals.cancel();

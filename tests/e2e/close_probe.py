@@ -61,6 +61,8 @@ def probe_rst_close(args):
     sock.sendall(b"hello, about to reset\n")
     if sock.recv(3) != b"ok\n":
         fail("no ok from the server")
+    if args.tail:
+        sock.sendall(b"t" * args.tail)  # last words, sent just before the reset
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
     say("closed with RST")
@@ -164,6 +166,7 @@ def main():
     p.add_argument("--after", type=float, default=0.0)
     p.add_argument("--bytes", type=int, default=1 << 20)
     p.add_argument("--ready-file")
+    p.add_argument("--tail", type=int, default=0, help="rst-close: bytes sent right before the RST")
     args = p.parse_args()
     PROBES[args.mode](args)
 

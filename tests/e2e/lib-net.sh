@@ -65,7 +65,12 @@ topo_policy_routing() {
 
 # --- firewall rules -----------------------------------------------------------------------------
 
-# rules_iptables_up: the seed README's rules in C, IPv4 and the ip6tables twin.
+# E2E_DNS_EXEMPT: 1 (default) keeps the seed's exemption of UDP port 53 (DNS goes direct); a test
+# that sends DNS through the tunnel sets it to 0 before rules_iptables_up or rules_nft_up.
+E2E_DNS_EXEMPT=1
+
+# rules_iptables_up: the seed README's rules in C, IPv4 and the ip6tables twin: TCP and UDP are
+# diverted, the tunnel's own packets (mark 0x2/0x2) exempted in OUTPUT and PREROUTING.
 rules_iptables_up() {
 	require_progs iptables-restore ip6tables-restore
 	rules_iptables_text "$E2E_SSH_V4/32" BROADCAST >"$E2E_TMP/iptables.rules"
@@ -92,8 +97,7 @@ rules_iptables_text() {
 -A OUTPUT -j tfunnel-output
 -A tfunnel-mark-proxied -d $ssh_host -p tcp -m tcp --dport $ssh_port -j RETURN
 -A tfunnel-mark-proxied -s $ssh_host -p tcp -m tcp --sport $ssh_port -j RETURN
--A tfunnel-mark-proxied -p udp -m udp --dport 53 -j RETURN
--A tfunnel-mark-proxied -p udp -m udp --sport 53 -j RETURN
+$(rules_iptables_dns)
 -A tfunnel-mark-proxied -m addrtype --dst-type LOCAL -j RETURN
 -A tfunnel-mark-proxied -p udp -m addrtype --dst-type MULTICAST -j RETURN
 ${broadcast:+-A tfunnel-mark-proxied -p udp -m addrtype --dst-type BROADCAST -j RETURN}
@@ -108,6 +112,13 @@ ${broadcast:+-A tfunnel-mark-proxied -p udp -m addrtype --dst-type BROADCAST -j 
 -A tfunnel-prerouting -p udp -m udp -j TPROXY --on-port $E2E_PORT
 COMMIT
 EOF
+}
+
+# rules_iptables_dns: the seed's DNS exemption lines, none when E2E_DNS_EXEMPT is 0.
+rules_iptables_dns() {
+	((E2E_DNS_EXEMPT)) || return 0
+	echo "-A tfunnel-mark-proxied -p udp -m udp --dport 53 -j RETURN"
+	echo "-A tfunnel-mark-proxied -p udp -m udp --sport 53 -j RETURN"
 }
 
 # rules_nft_up: the same policy as nftables rules, one inet table for IPv4 and IPv6.
@@ -125,8 +136,7 @@ table inet tfunnel {
 		ip saddr $E2E_SSH_V4 tcp sport 22 return
 		ip6 daddr $E2E_SSH_V6 tcp dport 22 return
 		ip6 saddr $E2E_SSH_V6 tcp sport 22 return
-		udp dport 53 return
-		udp sport 53 return
+$(rules_nft_dns)
 		fib daddr type local return
 		meta l4proto udp fib daddr type { multicast, broadcast } return
 		meta l4proto { tcp, udp } meta mark set meta mark | 0x1
@@ -148,3 +158,8 @@ table inet tfunnel {
 EOF
 }
 
+# rules_nft_dns: the same exemption as nftables rules.
+rules_nft_dns() {
+	((E2E_DNS_EXEMPT)) || return 0
+	printf '\t\tudp dport 53 return\n\t\tudp sport 53 return\n'
+}

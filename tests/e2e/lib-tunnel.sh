@@ -13,19 +13,30 @@ E2E_PROXY_ARGS=()
 # sets E2E_CLIENT_PID and E2E_PROXY_PID so a test can wait for or kill either end.
 # shellcheck disable=SC2120 # the client options are optional
 tunnel_pipe_up() {
-	mkfifo "$E2E_TMP/c2p" "$E2E_TMP/p2c"
+	tunnel_pipe_instance_up "" "$@"
+}
+
+# tunnel_pipe_instance_up NAME [CLIENT_OPTION...]: the same, one of several tunnels side by side:
+# FIFOs c2pNAME and p2cNAME, logs clientNAME.log and proxyNAME.log; every client on E2E_PORT.
+tunnel_pipe_instance_up() {
+	local name=$1
+	shift
+	mkfifo "$E2E_TMP/c2p$name" "$E2E_TMP/p2c$name"
 	echo "+ [$E2E_NS_C] $TFUNNEL_BIN -p $E2E_PORT ${E2E_OPTS[*]} $* |" \
 		"[$E2E_NS_P] $TFUNNEL_BIN ${E2E_OPTS[*]} ${E2E_PROXY_ARGS[*]} &" >&2
 	# Open order matters: each end opens the FIFO the other opens first, so neither blocks.
 	ip netns exec "$E2E_NS_C" "$TFUNNEL_BIN" -p "$E2E_PORT" "${E2E_OPTS[@]}" "$@" \
-		2>"$E2E_TMP/client.log" >"$E2E_TMP/c2p" <"$E2E_TMP/p2c" &
+		2>"$E2E_TMP/client$name.log" >"$E2E_TMP/c2p$name" <"$E2E_TMP/p2c$name" &
 	E2E_CLIENT_PID=$!
 	E2E_PIDS+=("$E2E_CLIENT_PID")
 	ip netns exec "$E2E_NS_P" "$TFUNNEL_BIN" "${E2E_OPTS[@]}" "${E2E_PROXY_ARGS[@]}" \
-		2>"$E2E_TMP/proxy.log" <"$E2E_TMP/c2p" >"$E2E_TMP/p2c" &
+		2>"$E2E_TMP/proxy$name.log" <"$E2E_TMP/c2p$name" >"$E2E_TMP/p2c$name" &
 	E2E_PROXY_PID=$!
 	E2E_PIDS+=("$E2E_PROXY_PID")
-	tunnel_wait_up
+	# This client's own sockets, not only some other instance's on the same port.
+	wait_bound "$E2E_NS_C" -Hltnp "$E2E_PORT" 10 "$E2E_CLIENT_PID" "$E2E_CLIENT_PID"
+	wait_bound "$E2E_NS_C" -Hlunp "$E2E_PORT" 10 "$E2E_CLIENT_PID" "$E2E_CLIENT_PID"
+	tunnel_assert_alive
 }
 
 # tunnel_socat_pipe_up: client and proxy joined by socat's EXEC addresses, no ssh.
@@ -63,9 +74,10 @@ tunnel_check_socat_safe() {
 	[[ "$1" != *[,:!\'\"]* ]] || skip "path or option has a character socat would parse: $1"
 }
 
-# tunnel_wait_up: the client listens on E2E_PORT in C and is still running.
+# tunnel_wait_up: the client listens on E2E_PORT in C (TCP and UDP) and is still running.
 tunnel_wait_up() {
 	wait_listening "$E2E_NS_C" "$E2E_PORT" 10 "$E2E_CLIENT_PID"
+	wait_udp_bound "$E2E_NS_C" "$E2E_PORT" 10 "$E2E_CLIENT_PID"
 	tunnel_assert_alive
 }
 
@@ -91,6 +103,31 @@ server_up() {
 	shift 2
 	spawn "$name" "$E2E_NS_P" "$E2E_PY" "$E2E_DIR/tcp_server.py" --port "$port" "$@"
 	wait_listening "$E2E_NS_P" "$port" 10 "$E2E_LAST_PID"
+}
+
+# udp_server_up NAME MODE PORT...: udp_server.py (beside this file) in P, MODE echo or sink, bound
+# to the remote network's addresses on every PORT; E2E_LAST_PID.
+udp_server_up() {
+	local name=$1 mode=$2 port args=()
+	shift 2
+	for port in "$@"; do args+=(--port "$port"); done
+	spawn "$name" "$E2E_NS_P" "$E2E_PY" "$E2E_DIR/udp_server.py" "$mode" "${args[@]}"
+	for port in "$@"; do wait_udp_bound "$E2E_NS_P" "$port" 10 "$E2E_LAST_PID"; done
+}
+
+# dns_up NAME ADDRESS...: a real DNS server (dnsmasq) in P on the remote network, port 53, that
+# answers NAME with the ADDRESSes (A and AAAA records) and knows nothing else: no upstream
+# servers, no /etc/hosts, no config file. --no-daemon: in the foreground, as root, logging to stderr.
+dns_up() {
+	local name=$1 records
+	shift
+	require_progs dnsmasq
+	records=$(IFS=,; echo "$name,$*")
+	spawn dnsmasq "$E2E_NS_P" dnsmasq --no-daemon --log-queries --conf-file=/dev/null \
+		--no-resolv --no-hosts --bind-interfaces --port=53 \
+		--listen-address="$E2E_REMOTE_V4" --listen-address="$E2E_REMOTE_V6" \
+		--host-record="$records"
+	wait_udp_bound "$E2E_NS_P" 53 10 "$E2E_LAST_PID"
 }
 
 # sshd_up: a throw-away sshd in P on the ssh link and the remote network, port 22, root login

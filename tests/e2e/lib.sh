@@ -204,16 +204,34 @@ e2e_kill_ns_pids() {
 	done
 }
 
+# e2e_live_pids: set E2E_LIVE to the processes of E2E_PIDS still running as this shell's jobs.
+# One that has ended may already have its pid reused by an unrelated process (pid_max can be
+# 32768): never signal it by number. (`$(jobs -pr)` on its own sees this shell's jobs; in a
+# pipeline or a nested subshell, jobs would see an empty table.)
+E2E_LIVE=()
+e2e_live_pids() {
+	local running pid
+	running=" $(jobs -pr) "
+	running=${running//$'\n'/ }
+	E2E_LIVE=()
+	for pid in "${E2E_PIDS[@]}"; do
+		if [[ "$running" == *" $pid "* ]]; then E2E_LIVE+=("$pid"); fi
+	done
+	return 0
+}
+
 # e2e_teardown: end every process this test started, remove the namespaces and the temp dir.
 e2e_teardown() {
 	local pid ns i
-	for pid in "${E2E_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	e2e_live_pids
+	for pid in "${E2E_LIVE[@]}"; do kill -TERM "$pid" 2>/dev/null; done
 	for ns in "$E2E_NS_C" "$E2E_NS_P"; do e2e_kill_ns_pids "$ns" TERM; done
 	for ((i = 0; i < 20; i++)); do
 		e2e_any_alive || break
 		sleep 0.1
 	done
-	for pid in "${E2E_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+	e2e_live_pids
+	for pid in "${E2E_LIVE[@]}"; do kill -KILL "$pid" 2>/dev/null; done
 	for ns in "$E2E_NS_C" "$E2E_NS_P"; do e2e_kill_ns_pids "$ns" KILL; done
 	wait 2>/dev/null
 	for ns in "$E2E_NS_C" "$E2E_NS_P"; do
@@ -224,8 +242,9 @@ e2e_teardown() {
 }
 
 e2e_any_alive() {
-	local pid ns
-	for pid in "${E2E_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done
+	local ns
+	e2e_live_pids
+	((${#E2E_LIVE[@]} == 0)) || return 0
 	for ns in "$E2E_NS_C" "$E2E_NS_P"; do
 		[[ -n "$ns" && -n "$(ip netns pids "$ns" 2>/dev/null)" ]] && return 0
 	done
@@ -235,10 +254,22 @@ e2e_any_alive() {
 # wait_listening NS PORT [SECONDS [PID]]: wait until a TCP socket listens on PORT in NS; fail
 # at once if PID (the process expected to listen) has ended.
 wait_listening() {
-	local ns=$1 port=$2 secs=${3:-10} pid=${4:-} deadline i
+	wait_bound "$1" -Hltn "$2" "${3:-10}" "${4:-}" ""
+}
+
+# wait_udp_bound NS PORT [SECONDS [PID]]: the same for a UDP socket bound to PORT.
+wait_udp_bound() {
+	wait_bound "$1" -Hlun "$2" "${3:-10}" "${4:-}" ""
+}
+
+# wait_bound NS SS_OPTIONS PORT SECONDS PID OWNER: wait until `ss SS_OPTIONS` lists a socket on
+# local PORT in NS (one of process OWNER's, when OWNER is set, with -p in SS_OPTIONS).
+wait_bound() {
+	local ns=$1 opts=$2 port=$3 secs=$4 pid=$5 owner=$6 deadline i out
 	deadline=$(($(now_ms) + secs * 1000))
 	for ((i = 0; i < secs * 20 + 20; i++)); do
-		if [[ -n "$(ip netns exec "$ns" ss -Hltn "sport = :$port")" ]]; then
+		out=$(ip netns exec "$ns" ss "$opts" "sport = :$port")
+		if [[ -n "$out" && (-z "$owner" || "$out" == *"pid=$owner,"*) ]]; then
 			return 0
 		fi
 		if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
@@ -247,7 +278,15 @@ wait_listening() {
 		(($(now_ms) < deadline)) || break
 		sleep 0.05
 	done
-	die "nothing listens on port $port in $ns after ${secs}s"
+	die "nothing listens on port $port in $ns after ${secs}s (ss $opts${owner:+, owner $owner})"
+}
+
+# socket_count NS PID SS_OPTIONS [FILTER...]: how many of the sockets `ss -H SS_OPTIONS -p FILTER`
+# lists in NS belong to process PID.
+socket_count() {
+	local ns=$1 pid=$2 opts=$3
+	shift 3
+	ip netns exec "$ns" ss -H "$opts" -p "$@" | grep -c "pid=$pid," || true
 }
 
 # --- data ---------------------------------------------------------------------------------------

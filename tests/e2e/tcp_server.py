@@ -90,10 +90,19 @@ def serve_expect_rst(conn, args):
             return False
         line += chunk
     conn.sendall(b"ok\n")
+    got = 0
     try:
-        rest = read_to_eof(conn)
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            got += len(chunk)
+        rest = b"x" * got
     except ConnectionResetError:
-        say("got ECONNRESET as expected")
+        if got < args.tail:
+            say(f"ECONNRESET after only {got} of the {args.tail} bytes sent before the reset")
+            return False
+        say(f"got ECONNRESET as expected, after {got} bytes")
         return True
     except socket.timeout:
         say(f"neither RST nor EOF within {args.within}s")
@@ -190,6 +199,7 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--bind", action="append", help="address to listen on (repeatable)")
     p.add_argument("--bytes", type=int, default=1 << 20)
+    p.add_argument("--tail", type=int, default=0, help="expect-rst: bytes that must arrive before the RST")
     p.add_argument("--count", type=int, default=0, help="exit after this many connections")
     p.add_argument("--within", type=float, default=5.0)
     args = p.parse_args()

@@ -1,6 +1,10 @@
 // Specification of the command line (common/options.{hpp,cpp}).
 #include <boost/test/unit_test.hpp>
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -171,6 +175,55 @@ BOOST_AUTO_TEST_CASE(a_stray_argument_is_rejected) {
       const auto r = options_parse(args);
       BOOST_TEST(!r.options.has_value());
       BOOST_TEST(!r.error.empty());
+      BOOST_TEST(r.error.find('\n') == std::string::npos);
+    }
+  }
+}
+
+
+
+// A conntrack-like directory holding the two timeout files.
+struct ConntrackDir {
+  std::string path;
+  explicit ConntrackDir(const char* unanswered, const char* answered) {
+    char tmpl[] = "/tmp/tfunnel-conntrack-XXXXXX";
+    path = ::mkdtemp(tmpl);
+    if (unanswered) std::ofstream(path + "/nf_conntrack_udp_timeout") << unanswered << "\n";
+    if (answered) std::ofstream(path + "/nf_conntrack_udp_timeout_stream") << answered << "\n";
+  }
+  ~ConntrackDir() { std::filesystem::remove_all(path); }
+};
+
+BOOST_AUTO_TEST_CASE(defaults_come_from_conntrack) {
+  const ConntrackDir dir("45", "300");
+  const auto r = options_parse({}, dir.path);
+  BOOST_TEST_REQUIRE(r.options.has_value());
+  BOOST_TEST(r.options->udp_timeout == 45.0);
+  BOOST_TEST(r.options->udp_timeout_stream == 300.0);
+}
+
+BOOST_AUTO_TEST_CASE(defaults_are_30_and_120_without_conntrack) {
+  const ConntrackDir dir(nullptr, "junk");
+  const auto r = options_parse({}, dir.path);
+  BOOST_TEST_REQUIRE(r.options.has_value());
+  BOOST_TEST(r.options->udp_timeout == 30.0);
+  BOOST_TEST(r.options->udp_timeout_stream == 120.0);
+}
+
+BOOST_AUTO_TEST_CASE(options_override_conntrack) {
+  const ConntrackDir dir("45", "300");
+  const auto r = options_parse({"--udp_timeout", "2", "--udp_timeout_stream", "3.5"}, dir.path);
+  BOOST_TEST_REQUIRE(r.options.has_value());
+  BOOST_TEST(r.options->udp_timeout == 2.0);
+  BOOST_TEST(r.options->udp_timeout_stream == 3.5);
+}
+
+BOOST_AUTO_TEST_CASE(non_positive_or_huge_timeouts_are_rejected) {
+  for (const Args& args : {Args{"--udp_timeout", "0"}, Args{"--udp_timeout_stream", "-1"},
+                           Args{"--udp_timeout", "1e300"}, Args{"--udp_timeout_stream", "inf"}}) {
+    BOOST_TEST_CONTEXT(join(args)) {
+      const auto r = options_parse(args);
+      BOOST_TEST(!r.options.has_value());
       BOOST_TEST(r.error.find('\n') == std::string::npos);
     }
   }

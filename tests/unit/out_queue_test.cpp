@@ -138,6 +138,20 @@ BOOST_AUTO_TEST_CASE(data_frames_keep_fifo_order_and_fin_follows_its_data) {
   BOOST_TEST(q.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_streams_rst_follows_its_queued_data_and_takes_no_budget) {
+  BufferPool pool;
+  OutQueue q(4 * kChunk);
+  BOOST_TEST_REQUIRE(q.budget_try_reserve(1));
+  push_data(q, pool, 1, "last bytes");
+  const std::size_t used = q.budget_used();
+  q.push_rst(1, protocol::ResetReason::reset);
+  BOOST_TEST(q.budget_used() == used);
+  q.push_control(FrameType::credit, 2, protocol::credit_encode(5));
+  const Bytes expected = cat({wire(6, 2, std::string("\0\0\0\x05", 4)), wire(3, 1, "last bytes"),
+                              wire(5, 1, "\x01")});
+  BOOST_TEST(hex(batch(q)) == hex(expected));
+}
+
 BOOST_AUTO_TEST_CASE(a_batch_carries_at_most_64_data_frames_and_the_rest_follow_in_order) {
   BufferPool pool;
   OutQueue q(200 * kChunk);
