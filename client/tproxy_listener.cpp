@@ -24,11 +24,8 @@ namespace {
 
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-[[noreturn]] void listener_fail(const char* what, const boost::system::error_code& ec) {
-  std::string msg = std::string("listener: ") + what + ": " + ec.message();
-  if (ec == boost::system::errc::operation_not_permitted)
-    msg += " (the client needs CAP_NET_ADMIN: run it as root or give the binary the capability)";
-  throw std::runtime_error(msg);
+[[noreturn]] void listener_fail(const std::string& what, const boost::system::error_code& ec) {
+  socket_setup_fail("listener", what, ec);
 }
 
 }  // namespace
@@ -63,7 +60,7 @@ void TproxyListener::listener_open(const Options& options) {
                             : asio::ip::address(asio::ip::address_v4::any()),
                          port_);
   acceptor_.bind(ep, ec);
-  if (ec) listener_fail(("bind port " + std::to_string(port_)).c_str(), ec);
+  if (ec) listener_fail("bind port " + std::to_string(port_), ec);
   acceptor_.listen(4096, ec);
   if (ec) listener_fail("listen", ec);
   LOG_I(log_, "listener: TCP on %s", endpoint_text(ep.address(), port_).c_str());

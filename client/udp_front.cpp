@@ -30,12 +30,8 @@ constexpr int kFrontReceiveBuffer = 4 << 20;
 
 boost::system::error_code errno_code() { return {errno, boost::system::system_category()}; }
 
-void check(const char* what, const boost::system::error_code& ec) {
-  if (!ec) return;
-  std::string msg = std::string("udp: ") + what + ": " + ec.message();
-  if (ec == boost::system::errc::operation_not_permitted)
-    msg += " (the client needs CAP_NET_ADMIN: run it as root or give the binary the capability)";
-  throw std::runtime_error(msg);
+void check(const std::string& what, const boost::system::error_code& ec) {
+  if (ec) socket_setup_fail("udp", what, ec);
 }
 
 boost::system::error_code setopt(int fd, int level, int name) {
@@ -133,7 +129,7 @@ void UdpFront::front_open() {
                             : asio::ip::address(asio::ip::address_v4::any()),
                          *options_.port);
   socket_.bind(ep, ec);
-  check(("bind port " + std::to_string(*options_.port)).c_str(), ec);
+  check("bind port " + std::to_string(*options_.port), ec);
   // A burst of new flows arrives here before their reply sockets exist.
   const int bytes = kFrontReceiveBuffer;
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)

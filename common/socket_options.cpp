@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <stdexcept>
 
 #include <boost/asio/ip/basic_endpoint.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -39,6 +40,13 @@ boost::system::error_code socket_set_transparent(int fd, bool v6) noexcept {
                     : ::setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one);
   if (rc != 0) return last_error();
   return {};
+}
+
+void socket_setup_fail(const char* concept_name, const std::string& what, const boost::system::error_code& ec) {
+  std::string msg = std::string(concept_name) + ": " + what + ": " + ec.message();
+  if (ec == boost::system::errc::operation_not_permitted)
+    msg += " (the client needs CAP_NET_ADMIN: run it as root or give the binary the capability)";
+  throw std::runtime_error(msg);
 }
 
 bool address_is_local(const boost::asio::ip::address& a) noexcept {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/system/error_code.hpp>
@@ -16,6 +17,11 @@ void socket_set_nodelay(int fd) noexcept;
 boost::system::error_code socket_set_mark(int fd, std::uint32_t mark) noexcept;
 // Lets a socket accept (or send from) addresses that are not local: TPROXY.
 boost::system::error_code socket_set_transparent(int fd, bool v6) noexcept;
+// Throws std::runtime_error "CONCEPT: WHAT: error", adding what to do when
+// the error is a missing capability.
+[[noreturn]] void socket_setup_fail(const char* concept_name, const std::string& what,
+                                    const boost::system::error_code& ec);
+
 // True when `a` is an address of this host (a bind to it succeeds), and when
 // that cannot be checked.
 bool address_is_local(const boost::asio::ip::address& a) noexcept;
