@@ -13,23 +13,15 @@
 
 #include "common/frame_reader.hpp"
 #include "common/protocol.hpp"
+#include "tests/unit/bytes.hpp"
 
 namespace {
 
 using namespace tfunnel::protocol;
 using tfunnel::FrameReader;
-using Bytes = std::vector<std::uint8_t>;
+using tfunnel::test::Bytes;
+using tfunnel::test::hex;
 using Status = DecodeResult::Status;
-
-std::string hex(std::span<const std::uint8_t> b) {
-  std::string s;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    char buf[4];
-    std::snprintf(buf, sizeof buf, i ? " %02x" : "%02x", b[i]);
-    s += buf;
-  }
-  return s;
-}
 
 // A frame as text for comparisons: all of it in hex when short; the header in
 // hex, the payload's size and a hash when long (hex of 64 KiB frames is slow).

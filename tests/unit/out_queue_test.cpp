@@ -13,23 +13,16 @@
 #include "common/buffer_pool.hpp"
 #include "common/out_queue.hpp"
 #include "common/protocol.hpp"
+#include "tests/unit/bytes.hpp"
 
 namespace {
 
 using namespace tfunnel;
 using protocol::FrameType;
-using Bytes = std::vector<std::uint8_t>;
+using tfunnel::test::Bytes;
+using tfunnel::test::cat;
+using tfunnel::test::hex;
 constexpr std::size_t kChunk = OutQueue::kChunk;
-
-std::string hex(std::span<const std::uint8_t> b) {
-  std::string s;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    char buf[4];
-    std::snprintf(buf, sizeof buf, i ? " %02x" : "%02x", b[i]);
-    s += buf;
-  }
-  return s;
-}
 
 // The bytes of one batch, as they would go out in one writev.
 Bytes flatten(const std::vector<boost::asio::const_buffer>& bufs) {
@@ -69,12 +62,6 @@ Bytes wire(std::uint8_t type, std::uint32_t stream, const std::string& payload =
   // A loop, not insert(): GCC 12 warns falsely on inserting an empty range.
   for (const char c : payload) b.push_back(static_cast<std::uint8_t>(c));
   return b;
-}
-
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/protocol.hpp"
+#include "tests/unit/bytes.hpp"
 
 namespace tfunnel::protocol {
 // Readable failure messages: the codec's own names for its enums.
@@ -34,25 +35,11 @@ std::ostream& operator<<(std::ostream& o, DecodeResult::Status s) {
 namespace {
 
 using namespace tfunnel::protocol;
-using Bytes = std::vector<std::uint8_t>;
+using tfunnel::test::Bytes;
+using tfunnel::test::cat;
+using tfunnel::test::hex;
 using Status = DecodeResult::Status;
 namespace ip = boost::asio::ip;
-
-std::string hex(std::span<const std::uint8_t> b) {
-  std::string s;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    char buf[4];
-    std::snprintf(buf, sizeof buf, i ? " %02x" : "%02x", b[i]);
-    s += buf;
-  }
-  return s;
-}
-
-Bytes cat(std::initializer_list<std::span<const std::uint8_t>> parts) {
-  Bytes out;
-  for (auto p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
 
 Bytes text(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
