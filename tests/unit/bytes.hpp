@@ -24,6 +24,9 @@ inline std::string hex(std::span<const std::uint8_t> b) {
   return s;
 }
 
+// The characters of `s` as bytes.
+inline Bytes text(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
 // The parts one after another.
 inline Bytes cat(std::initializer_list<std::span<const std::uint8_t>> parts) {
   Bytes out;
