@@ -94,11 +94,9 @@ void TproxyListener::relay(tcp::socket socket, Session& session) {
   if (ec) return;  // already gone
   protocol::FlowAddresses flow{endpoint_unmap(remote.address()), remote.port(),
                                endpoint_unmap(local.address()), local.port()};
-  const std::string text = endpoint_text(flow.src, flow.src_port) + " -> " +
-                           endpoint_text(flow.dst, flow.dst_port);
   // Not diverted by TPROXY: relaying it would reach the proxy's own host.
-  if (flow.dst_port == port_ && address_is_local(flow.dst)) {
-    LOG_W(log_, "listener: refusing direct connection %s", text.c_str());
+  if (destination_is_listener(flow.dst, flow.dst_port, port_)) {
+    LOG_W(log_, "listener: refusing direct connection %s", flow_text(flow).c_str());
     socket_set_linger_zero(socket.native_handle());
     return;
   }
@@ -113,7 +111,7 @@ void TproxyListener::relay(tcp::socket socket, Session& session) {
     socket_set_linger_zero(socket.native_handle());
     return;
   }
-  LOG_I(log_, "stream %u: open %s", *id, text.c_str());
+  LOG_I(log_, "stream %u: open %s", *id, flow_text(flow).c_str());
   auto stream = std::make_shared<TcpStream>(session, *id, std::move(socket), true);
   session.stream_insert(*id, stream);
   session.send_control(protocol::FrameType::open, *id, std::span(open).first(len));

@@ -202,20 +202,19 @@ void UdpFront::datagram_route(Session& session, const protocol::FlowAddresses& f
 }
 
 std::shared_ptr<UdpFlow> UdpFront::flow_open(Session& session, const protocol::FlowAddresses& f) {
-  const std::string text = endpoint_text(f.src, f.src_port) + " -> " + endpoint_text(f.dst, f.dst_port);
-  if (f.dst_port == *options_.port && address_is_local(f.dst)) return nullptr;
+  if (destination_is_listener(f.dst, f.dst_port, *options_.port)) return nullptr;
   boost::system::error_code ec;
   udp::socket reply = reply_socket_open(session.executor(), f, options_.fwmark, ec);
   if (ec) {
     // Typically EADDRINUSE: a local service holds that address and port.
-    LOG_E(log_, "udp: flow %s: reply socket: %s", text.c_str(), ec.message().c_str());
+    LOG_E(log_, "udp: flow %s: reply socket: %s", flow_text(f).c_str(), ec.message().c_str());
     return nullptr;
   }
   const auto id = session.stream_allocate_id();
   if (!id) return nullptr;
   std::array<std::uint8_t, protocol::kMaxOpenSize> open;
   const std::size_t len = protocol::open_encode(f, open);
-  LOG_I(log_, "flow %u: open %s", *id, text.c_str());
+  LOG_I(log_, "flow %u: open %s", *id, flow_text(f).c_str());
   auto flow = std::make_shared<UdpFlow>(session, *id, std::move(reply));
   const FlowKey key = flow_key(f);
   flow->on_icmp = [this, f](protocol::Unreachable kind) { icmp_.send(f, kind, 0); };

@@ -15,4 +15,8 @@ std::string endpoint_text(const boost::asio::ip::address& a, std::uint16_t port)
   return text.append(1, ':').append(std::to_string(port));
 }
 
+std::string flow_text(const protocol::FlowAddresses& f) {
+  return endpoint_text(f.src, f.src_port).append(" -> ").append(endpoint_text(f.dst, f.dst_port));
+}
+
 }  // namespace tfunnel

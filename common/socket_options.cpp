@@ -49,8 +49,10 @@ void socket_setup_fail(const char* concept_name, const std::string& what, const 
   throw std::runtime_error(msg);
 }
 
-bool address_is_local(const boost::asio::ip::address& a) noexcept {
-  const boost::asio::ip::udp::endpoint ep(a, 0);
+bool destination_is_listener(const boost::asio::ip::address& dst, std::uint16_t dst_port,
+                             std::uint16_t listener_port) noexcept {
+  if (dst_port != listener_port) return false;
+  const boost::asio::ip::udp::endpoint ep(dst, 0);
   const int fd = ::socket(ep.protocol().family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return true;  // unsure: err on the side of not relaying
   const bool local = ::bind(fd, ep.data(), static_cast<socklen_t>(ep.size())) == 0;

@@ -22,8 +22,11 @@ boost::system::error_code socket_set_transparent(int fd, bool v6) noexcept;
 [[noreturn]] void socket_setup_fail(const char* concept_name, const std::string& what,
                                     const boost::system::error_code& ec);
 
-// True when `a` is an address of this host (a bind to it succeeds), and when
-// that cannot be checked.
-bool address_is_local(const boost::asio::ip::address& a) noexcept;
+// True when a connection or datagram was not diverted by TPROXY but sent
+// straight to the listener: its destination is this host's own address (a
+// bind to it succeeds) on the listener's port. Relaying it would reach the
+// proxy's own host. Also true when it cannot be checked.
+bool destination_is_listener(const boost::asio::ip::address& dst, std::uint16_t dst_port,
+                             std::uint16_t listener_port) noexcept;
 
 }  // namespace tfunnel

@@ -60,8 +60,7 @@ asio::awaitable<void> tcp_connect(Session& session, std::shared_ptr<TcpStream> s
 }  // namespace
 
 void tcp_connector_open(Session& session, std::uint32_t id, const protocol::FlowAddresses& flow) {
-  LOG_I(session.log(), "stream %u: open %s -> %s", id, endpoint_text(flow.src, flow.src_port).c_str(),
-        endpoint_text(flow.dst, flow.dst_port).c_str());
+  LOG_I(session.log(), "stream %u: open %s", id, flow_text(flow).c_str());
   auto stream = std::make_shared<TcpStream>(session, id, tcp::socket(session.executor()), false);
   session.stream_insert(id, stream);
   asio::co_spawn(session.executor(), tcp_connect(session, stream, tcp::endpoint(flow.dst, flow.dst_port)),

@@ -15,8 +15,7 @@ using asio::ip::udp;
 
 void udp_connector_open(Session& session, std::uint32_t id, const protocol::FlowAddresses& flow) {
   const udp::endpoint dst(flow.dst, flow.dst_port);
-  LOG_I(session.log(), "flow %u: open %s -> %s", id, endpoint_text(flow.src, flow.src_port).c_str(),
-        endpoint_text(flow.dst, flow.dst_port).c_str());
+  LOG_I(session.log(), "flow %u: open %s", id, flow_text(flow).c_str());
   udp::socket socket(session.executor());
   boost::system::error_code ec;
   socket.open(dst.protocol(), ec);
