@@ -1,11 +1,16 @@
 #include "client/client.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "client/tproxy_listener.hpp"
+#include "client/transport.hpp"
 #include "client/udp_front.hpp"
 #include "common/log.hpp"
 #include "common/session.hpp"
@@ -14,38 +19,129 @@ namespace tfunnel {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// Pauses between transport restarts (--reconnect): doubling, capped, and back
+// to the first once a channel came up.
+constexpr std::chrono::seconds kFirstRetry{1};
+constexpr std::chrono::seconds kMaxRetry{32};
+
+// The TPROXY sockets outlive sessions: with --reconnect, connections that
+// arrive while the channel is down wait in the kernel for the next one.
+class Client {
+ public:
+  Client(const Options& options, Logger& log)
+      : options_(options),
+        log_(log),
+        listener_(io_.get_executor(), options, log),
+        udp_(io_.get_executor(), options, log) {}
+
+  int run(int channel_in, int channel_out) {
+    if (options_.command.empty()) return session_run(channel_in, channel_out).status;
+    auto retry = kFirstRetry;
+    for (;;) {
+      Transport transport(options_.command);
+      std::string error;
+      SessionEnd end;
+      bool was_ready = false;
+      if (!transport.start(error)) {
+        end = {127, "transport: " + error};
+      } else {
+        LOG_I(log_, "transport: started %s (pid %d)", options_.command[0].c_str(), static_cast<int>(transport.pid()));
+        end = session_run(transport.in_fd(), transport.out_fd(), &was_ready);
+        const TransportExit exit = transport.finish();
+        if (!interrupted_) {
+          end.reason += "; " + options_.command[0] + " " + exit.text;
+          // The command's own failure says most: ssh's 255, a signal.
+          if (exit.status != 0) end.status = exit.status;
+        }
+      }
+      if (interrupted_ || !options_.reconnect) {
+        end_log(end);
+        return end.status;
+      }
+      if (was_ready) retry = kFirstRetry;
+      LOG_W(log_, "channel ended: %s; restarting in %lld s", end.reason.c_str(),
+            static_cast<long long>(retry.count()));
+      if (!pause(retry)) {
+        end_log({0, "interrupted while waiting to reconnect"});
+        return 0;
+      }
+      retry = std::min(retry * 2, kMaxRetry);
+    }
+  }
+
+ private:
+  // One session on the channel, until it ends. `ready`: the handshake passed.
+  SessionEnd session_run(int in, int out, bool* ready = nullptr) {
+    Session session(io_.get_executor(), protocol::Role::client, options_, log_);
+    asio::signal_set signals(io_, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      interrupted_ = true;
+      session.stop(0, std::string("signal ") + std::to_string(sig));
+    });
+    session.on_ready = [&] {
+      if (ready) *ready = true;
+      asio::co_spawn(io_, listener_.accept_loop(session), asio::detached);
+      asio::co_spawn(io_, udp_.receive_loop(session), asio::detached);
+    };
+    session.on_end = [&](const SessionEnd&) {
+      listener_.cancel();
+      udp_.cancel();
+      signals.cancel();
+    };
+    session.start(in, out);
+    io_.restart();
+    io_.run();
+    if (options_.command.empty()) end_log(session.end());
+    return session.end();
+  }
+
+  // Sleeps `d` unless SIGINT/SIGTERM comes first (false).
+  bool pause(std::chrono::seconds d) {
+    asio::steady_timer timer(io_, d);
+    asio::signal_set signals(io_, SIGINT, SIGTERM);
+    bool done = false;
+    timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) done = true;
+      signals.cancel();
+    });
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+      if (!ec) interrupted_ = true;
+      timer.cancel();
+    });
+    io_.restart();
+    io_.run();
+    return done && !interrupted_;
+  }
+
+  void end_log(const SessionEnd& end) {
+    if (end.status == 0) LOG_N(log_, "exiting: %s", end.reason.c_str());
+    else LOG_E(log_, "exiting: %s", end.reason.c_str());
+  }
+
+  const Options& options_;
+  Logger& log_;
+  // One thread runs everything: no locking in the scheduler or reactor.
+  asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
+  TproxyListener listener_;
+  UdpFront udp_;
+  bool interrupted_ = false;
+};
+
+}  // namespace
+
 int client_run(const Options& options, int channel_in, int channel_out) {
   Logger log("client", options.verbosity);
-  // One thread runs everything: no locking in the scheduler or reactor.
-  asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
-  std::unique_ptr<TproxyListener> listener;
-  std::unique_ptr<UdpFront> udp;
+  std::unique_ptr<Client> client;
   try {
-    listener = std::make_unique<TproxyListener>(io.get_executor(), options, log);
-    udp = std::make_unique<UdpFront>(io.get_executor(), options, log);
+    client = std::make_unique<Client>(options, log);
   } catch (const std::exception& e) {
     LOG_E(log, "%s", e.what());
     return 1;
   }
-  Session session(io.get_executor(), protocol::Role::client, options, log);
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (!ec) session.stop(0, std::string("signal ") + std::to_string(sig));
-  });
-  session.on_ready = [&] {
-    asio::co_spawn(io, listener->accept_loop(session), asio::detached);
-    asio::co_spawn(io, udp->receive_loop(session), asio::detached);
-  };
-  session.on_end = [&](const SessionEnd& end) {
-    listener->close();
-    udp->close();
-    signals.cancel();
-    if (end.status == 0) LOG_N(log, "exiting: %s", end.reason.c_str());
-    else LOG_E(log, "exiting: %s", end.reason.c_str());
-  };
-  session.start(channel_in, channel_out);
-  io.run();
-  return session.end().status;
+  return client->run(channel_in, channel_out);
 }
 
 }  // namespace tfunnel

@@ -66,6 +66,13 @@ void TproxyListener::listener_open(const Options& options) {
   LOG_I(log_, "listener: TCP on %s", endpoint_text(ep.address(), port_).c_str());
 }
 
+// Between sessions (--reconnect): what arrives meanwhile waits in the kernel.
+void TproxyListener::cancel() noexcept {
+  boost::system::error_code ec;
+  acceptor_.cancel(ec);
+  backoff_.cancel();
+}
+
 void TproxyListener::close() noexcept {
   boost::system::error_code ec;
   acceptor_.close(ec);

@@ -23,6 +23,8 @@ class TproxyListener {
   TproxyListener(boost::asio::any_io_executor ex, const Options& options, Logger& log);
 
   boost::asio::awaitable<void> accept_loop(Session& session);
+  // Ends the loop above; the socket stays open for the next session.
+  void cancel() noexcept;
   void close() noexcept;
 
  private:

@@ -138,6 +138,12 @@ void UdpFront::front_open() {
   LOG_I(log_, "udp: TPROXY datagrams on %s", endpoint_text(ep.address(), ep.port()).c_str());
 }
 
+// Between sessions (--reconnect): what arrives meanwhile waits in the kernel.
+void UdpFront::cancel() noexcept {
+  boost::system::error_code ec;
+  socket_.cancel(ec);
+}
+
 void UdpFront::close() noexcept {
   boost::system::error_code ec;
   socket_.close(ec);

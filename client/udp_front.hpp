@@ -29,6 +29,8 @@ class UdpFront {
   UdpFront(boost::asio::any_io_executor ex, const Options& options, Logger& log);
 
   boost::asio::awaitable<void> receive_loop(Session& session);
+  // Ends the loop above; the socket stays open for the next session.
+  void cancel() noexcept;
   void close() noexcept;
 
  private:

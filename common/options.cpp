@@ -1,5 +1,6 @@
 #include "common/options.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -62,6 +63,8 @@ po::options_description options_description(Options& o, Verbosity& verbosity) {
         "more messages on stderr (repeat for more)")
     ("port,p", po::value<std::string>(),
         "client mode: TPROXY listener port (TCP, IPv4 and IPv6); without it, run as the proxy")
+    ("reconnect", po::bool_switch(&o.reconnect),
+        "client with -- COMMAND: restart the command (1 s, doubling to 32 s) whenever the channel ends")
     ("fwmark", po::value<std::string>()->default_value(std::to_string(o.fwmark)),
         "client: SO_MARK on every packet the client sends itself (decimal or 0x hex)")
     ("connect-timeout", po::value<double>(&o.connect_timeout)->default_value(o.connect_timeout),
@@ -82,11 +85,15 @@ ParseResult options_parse(const std::vector<std::string>& args, const std::strin
   Options o = options_defaults(conntrack_dir);
   Verbosity verbosity;
   const auto desc = options_description(o, verbosity);
+  // Everything after `--` is the transport command, passed on untouched.
+  const auto dashes = std::find(args.begin(), args.end(), "--");
+  const std::vector<std::string> own(args.begin(), dashes);
+  if (dashes != args.end()) o.command.assign(dashes + 1, args.end());
   try {
     po::variables_map vm;
     // No positional arguments: `tfunnel 12300` (a forgotten -p) must not
     // silently start a proxy on the terminal.
-    po::store(po::command_line_parser(args).options(desc).positional({}).run(), vm);
+    po::store(po::command_line_parser(own).options(desc).positional({}).run(), vm);
     po::notify(vm);
     const auto mark = parse_u32(vm["fwmark"].as<std::string>());
     if (!mark) return {std::nullopt, "--fwmark must be a 32-bit unsigned number"};
@@ -96,6 +103,9 @@ ParseResult options_parse(const std::vector<std::string>& args, const std::strin
       if (!port || *port == 0 || *port > 65535) return {std::nullopt, "--port must be between 1 and 65535"};
       o.port = static_cast<std::uint16_t>(*port);
     }
+    if (dashes != args.end() && o.command.empty()) return {std::nullopt, "-- must be followed by a command"};
+    if (!o.command.empty() && !o.port) return {std::nullopt, "-- COMMAND needs client mode (-p PORT)"};
+    if (o.reconnect && o.command.empty()) return {std::nullopt, "--reconnect needs a transport command (-- COMMAND)"};
     // Upper bounds keep durations representable in the steady clock.
     if (!(o.connect_timeout > 0 && o.connect_timeout <= kMaxSeconds))
       return {std::nullopt, "--connect-timeout must be between 0 and 31536000 seconds"};
@@ -117,6 +127,9 @@ std::string options_usage() {
   std::ostringstream out;
   out << "Usage:\n"
          "  tfunnel -p PORT [options]   client: TPROXY listener, protocol on stdin/stdout\n"
+         "  tfunnel -p PORT [options] -- COMMAND [ARGS...]\n"
+         "                              client, protocol over COMMAND's stdin/stdout\n"
+         "                              (e.g. -- ssh HOST tfunnel)\n"
          "  tfunnel [options]           proxy: protocol on stdin/stdout, unprivileged\n"
          "Join the two with any byte pipe, e.g.\n"
          "  socat EXEC:'tfunnel -p 12300' EXEC:'ssh HOST tfunnel'\n\n"

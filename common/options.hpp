@@ -18,6 +18,10 @@ struct Options {
   // Defaults: netfilter's conntrack values, else 30 and 120.
   double udp_timeout = 30.0;
   double udp_timeout_stream = 120.0;
+  // Client: the transport command after `--`, run with the channel on its
+  // stdin/stdout; empty: the channel is our own stdin/stdout.
+  std::vector<std::string> command;
+  bool reconnect = false;  // restart the command when the channel ends
   bool help = false;
   bool version = false;
 

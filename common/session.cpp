@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/channel_fd.hpp"
+
 
 namespace tfunnel {
 
@@ -56,6 +58,8 @@ void Session::start(int in_fd, int out_fd) {
   // Duplicates: the descriptors' non-blocking mode and closing stay ours.
   in_.assign(::dup(in_fd));
   out_fd_.assign(::dup(out_fd));
+  channel_fd_enlarge(in_.native_handle());
+  channel_fd_enlarge(out_fd_.native_handle());
   const auto hello = protocol::handshake_encode(role_);
   out_.push_raw(hello);
   last_received_ = std::chrono::steady_clock::now();

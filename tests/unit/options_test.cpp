@@ -139,6 +139,9 @@ BOOST_AUTO_TEST_CASE(bad_options_and_values_fail_with_a_one_line_error) {
       {"keepalive below a second", {"--keepalive", "0.5"}, "keepalive"},
       {"keepalive not a number", {"--keepalive", "x"}, "keepalive"},
       {"verbose with a value", {"--verbose=2"}, "verbose"},
+      {"command without client mode", {"--", "ssh", "h"}, "-p"},
+      {"-- without a command", {"-p", "1", "--"}, "command"},
+      {"reconnect without a command", {"-p", "1", "--reconnect"}, "reconnect"},
   };
   for (const auto& c : cases) {
     BOOST_TEST_CONTEXT("case " << c.name << ": " << join(c.args)) {
@@ -170,7 +173,8 @@ BOOST_AUTO_TEST_CASE(timeouts_too_large_for_the_clock_are_rejected) {
 
 // `tfunnel 12300` (the -p forgotten) must not silently run as the proxy.
 BOOST_AUTO_TEST_CASE(a_stray_argument_is_rejected) {
-  for (const Args& args : {Args{"12300"}, Args{"-p", "12300", "extra"}, Args{"--", "x"}}) {
+  for (const Args& args : {Args{"12300"}, Args{"-p", "12300", "extra"}, Args{"--", "x"},
+                           Args{"extra", "-p", "1", "--", "ssh"}}) {
     BOOST_TEST_CONTEXT("args: " << join(args)) {
       const auto r = options_parse(args);
       BOOST_TEST(!r.options.has_value());
@@ -180,7 +184,17 @@ BOOST_AUTO_TEST_CASE(a_stray_argument_is_rejected) {
   }
 }
 
-
+// After `--`, every word is the transport command's, even ones that look
+// like our options.
+BOOST_AUTO_TEST_CASE(the_words_after_dashes_are_the_transport_command) {
+  const Options o = parse_ok({"-p", "12300", "--reconnect", "--", "ssh", "-p", "2222", "host", "tfunnel", "-v", "--"});
+  BOOST_TEST(o.port.value_or(0) == 12300);
+  BOOST_TEST(o.reconnect);
+  BOOST_TEST(o.verbosity == 0);
+  const std::vector<std::string> want{"ssh", "-p", "2222", "host", "tfunnel", "-v", "--"};
+  BOOST_TEST(o.command == want, boost::test_tools::per_element());
+  BOOST_TEST(parse_ok({"-p", "1"}).command.empty());
+}
 
 // A conntrack-like directory holding the two timeout files.
 struct ConntrackDir {

@@ -1,0 +1,21 @@
+#include "common/channel_fd.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+namespace tfunnel {
+
+namespace {
+// The unprivileged limit (/proc/sys/fs/pipe-max-size) by default.
+constexpr int kPipeSize = 1 << 20;
+}  // namespace
+
+void channel_fd_enlarge(int fd) noexcept {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return;
+  if (::fcntl(fd, F_GETPIPE_SZ) >= kPipeSize) return;
+  // Refused when over the quota or the system limit: the default still works.
+  (void)::fcntl(fd, F_SETPIPE_SZ, kPipeSize);
+}
+
+}  // namespace tfunnel
