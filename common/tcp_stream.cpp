@@ -88,16 +88,16 @@ awaitable<void> TcpStream::pump_out() {
         session_.send_fin(id());
         fin_sent_ = true;
         finish_if_done();
-        co_await watch_reset();
-      } else {
-        LOG_I(session_.log(), "stream %u: local read: %s", id(), ec.message().c_str());
-        fail(ResetReason::reset);
+        break;  // out of the block's scope: a half-closed stream holds no buffer
       }
+      LOG_I(session_.log(), "stream %u: local read: %s", id(), ec.message().c_str());
+      fail(ResetReason::reset);
       co_return;
     }
     flow_.on_sent(static_cast<std::uint32_t>(n));
-    session_.send_data(id(), std::move(block), static_cast<std::uint16_t>(n));
+    session_.send_data(id(), BufferPool::fit(std::move(block), n), static_cast<std::uint16_t>(n));
   }
+  if (fin_sent_) co_await watch_reset();
 }
 
 // A half-closed socket reads EOF forever, even after a reset; only its
