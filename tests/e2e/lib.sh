@@ -9,7 +9,8 @@
 #            2001:db8:2::/64; goes nowhere
 #
 # C reaches the servers only through the tunnel: TPROXY rules (iptables or nftables) divert the
-# traffic to the client on port E2E_PORT, policy routing loops marked packets to lo.
+# traffic to the client on port E2E_PORT, policy routing loops marked packets to lo; both come
+# from scripts/tfunnel-firewall (rules_iptables_up, rules_nft_up in lib-net.sh).
 # Exit status of a test: 0 pass, 1 fail, 77 skip (not root, a program missing).
 # This file: messages, exits, requirements, processes and waits; lib-net.sh builds the network,
 # lib-tunnel.sh starts the tunnel and the servers.
