@@ -68,6 +68,7 @@ expect_usage_error "not an IPv6 address" up 1:2:3:4:5:6:7:8:9
 expect_usage_error "but --ipv4-only was given" up -4 ::/0
 expect_usage_error "exclude each other" up --tcp-only --udp-only 0/0
 expect_usage_error "exclude each other" up -4 -6 0/0
+expect_usage_error "exclude each other" up -6 --ipv4-only 0/0
 expect_usage_error "has no bit outside --divert-mark" up --fwmark 1 0/0
 expect_usage_error "not a number from 0 to 65535" up --port 70000 0/0
 expect_usage_error "0 is not a port" up --port 0 0/0
