@@ -12,6 +12,7 @@
 #include "client/tproxy_listener.hpp"
 #include "client/transport.hpp"
 #include "client/udp_front.hpp"
+#include "common/capabilities.hpp"
 #include "common/log.hpp"
 #include "common/session.hpp"
 
@@ -34,7 +35,9 @@ class Client {
       : options_(options),
         log_(log),
         listener_(io_.get_executor(), options, log),
-        udp_(io_.get_executor(), options, log) {}
+        udp_(io_.get_executor(), options, log) {
+    capabilities_keep_client(log);
+  }
 
   int run(int channel_in, int channel_out) {
     if (options_.command.empty()) return session_run(channel_in, channel_out).status;

@@ -212,8 +212,15 @@ std::shared_ptr<UdpFlow> UdpFront::flow_open(Session& session, const protocol::F
   boost::system::error_code ec;
   udp::socket reply = reply_socket_open(session.executor(), f, options_.fwmark, ec);
   if (ec) {
-    // Typically EADDRINUSE: a local service holds that address and port.
-    LOG_E(log_, "udp: flow %s: reply socket: %s", flow_text(f).c_str(), ec.message().c_str());
+    // Typically EADDRINUSE (a local service holds that address and port) or
+    // out of descriptors; said once per interval, not per datagram.
+    if (error_log_.allow())
+      LOG_E(log_, "udp: flow %s: reply socket: %s (%llu more such errors held back)", flow_text(f).c_str(),
+            ec.message().c_str(), static_cast<unsigned long long>(error_log_.suppressed()));
+    return nullptr;
+  }
+  if (session.stream_count() >= options_.max_streams) {
+    if (error_log_.allow()) LOG_W(log_, "udp: flow %s: --max-streams reached: dropped", flow_text(f).c_str());
     return nullptr;
   }
   const auto id = session.stream_allocate_id();

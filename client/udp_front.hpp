@@ -15,6 +15,7 @@
 
 #include "client/icmp_sender.hpp"
 #include "common/log.hpp"
+#include "common/log_throttle.hpp"
 #include "common/options.hpp"
 #include "common/protocol.hpp"
 
@@ -55,6 +56,7 @@ class UdpFront {
   Logger& log_;
   IcmpSender icmp_;
   std::unordered_map<FlowKey, std::weak_ptr<UdpFlow>, FlowKeyHash> flows_;
+  LogThrottle error_log_;
 };
 
 }  // namespace tfunnel

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "common/capabilities.hpp"
 #include "common/log.hpp"
 #include "common/session.hpp"
 #include "proxy/tcp_connector.hpp"
@@ -15,6 +16,7 @@ namespace asio = boost::asio;
 
 int proxy_run(const Options& options, int channel_in, int channel_out) {
   Logger log("proxy", options.verbosity);
+  capabilities_drop_all(log);
   // One thread runs everything: no locking in the scheduler or reactor.
   asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
   Session session(io.get_executor(), protocol::Role::proxy, options, log);
