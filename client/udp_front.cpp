@@ -213,10 +213,13 @@ std::shared_ptr<UdpFlow> UdpFront::flow_open(Session& session, const protocol::F
   udp::socket reply = reply_socket_open(session.executor(), f, options_.fwmark, ec);
   if (ec) {
     // Typically EADDRINUSE (a local service holds that address and port) or
-    // out of descriptors; said once per interval, not per datagram.
-    if (error_log_.allow())
-      LOG_E(log_, "udp: flow %s: reply socket: %s (%llu more such errors held back)", flow_text(f).c_str(),
-            ec.message().c_str(), static_cast<unsigned long long>(error_log_.suppressed()));
+    // out of descriptors: said for each new destination and error, else once
+    // per interval, never for every datagram.
+    const std::string what = endpoint_text(f.dst, f.dst_port) + ec.message();
+    if (what != last_error_ || error_log_.allow()) {
+      LOG_E(log_, "udp: flow %s: reply socket: %s", flow_text(f).c_str(), ec.message().c_str());
+      last_error_ = what;
+    }
     return nullptr;
   }
   if (session.stream_count() >= options_.max_streams) {

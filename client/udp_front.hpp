@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <unordered_map>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -57,6 +58,7 @@ class UdpFront {
   IcmpSender icmp_;
   std::unordered_map<FlowKey, std::weak_ptr<UdpFlow>, FlowKeyHash> flows_;
   LogThrottle error_log_;
+  std::string last_error_;  // destination and error last logged
 };
 
 }  // namespace tfunnel
