@@ -34,8 +34,9 @@ class Client {
   Client(const Options& options, Logger& log)
       : options_(options),
         log_(log),
-        listener_(io_.get_executor(), options, log),
-        udp_(io_.get_executor(), options, log) {
+        dns_(options, log),
+        listener_(io_.get_executor(), options, dns_, log),
+        udp_(io_.get_executor(), options, dns_, log) {
     capabilities_keep_client(log);
   }
 
@@ -128,6 +129,7 @@ class Client {
   Logger& log_;
   // One thread runs everything: no locking in the scheduler or reactor.
   asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
+  DnsCapture dns_;
   TproxyListener listener_;
   UdpFront udp_;
   bool interrupted_ = false;

@@ -33,8 +33,9 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
 
-TproxyListener::TproxyListener(asio::any_io_executor ex, const Options& options, Logger& log)
-    : acceptor_(ex), backoff_(ex), port_(*options.port), max_streams_(options.max_streams), log_(log) {
+TproxyListener::TproxyListener(asio::any_io_executor ex, const Options& options, const DnsCapture& dns,
+                               Logger& log)
+    : acceptor_(ex), backoff_(ex), port_(*options.port), max_streams_(options.max_streams), dns_(dns), log_(log) {
   listener_open(options);
   spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
@@ -144,6 +145,7 @@ void TproxyListener::relay(tcp::socket socket, Session& session) {
   if (ec) return;  // already gone
   protocol::FlowAddresses flow{endpoint_unmap(remote.address()), remote.port(),
                                endpoint_unmap(local.address()), local.port()};
+  flow.to_resolver = dns_.is_local_query(flow.dst, flow.dst_port);
   // Not diverted by TPROXY: relaying it would reach the proxy's own host.
   if (destination_is_listener(flow.dst, flow.dst_port, port_)) {
     LOG_W(log_, "listener: refusing direct connection %s", flow_text(flow).c_str());

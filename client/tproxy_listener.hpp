@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "client/dns_capture.hpp"
 #include "common/log.hpp"
 #include "common/log_throttle.hpp"
 #include "common/options.hpp"
@@ -21,7 +22,7 @@ class Session;
 class TproxyListener {
  public:
   // Throws std::runtime_error with a message that says what to fix.
-  TproxyListener(boost::asio::any_io_executor ex, const Options& options, Logger& log);
+  TproxyListener(boost::asio::any_io_executor ex, const Options& options, const DnsCapture& dns, Logger& log);
   ~TproxyListener();
   TproxyListener(const TproxyListener&) = delete;
   TproxyListener& operator=(const TproxyListener&) = delete;
@@ -41,6 +42,7 @@ class TproxyListener {
   boost::asio::steady_timer backoff_;
   std::uint16_t port_;
   std::size_t max_streams_;
+  const DnsCapture& dns_;
   Logger& log_;
   // Held so that, out of descriptors, one can be freed to accept and reset a
   // waiting connection instead of leaving it hanging in the backlog.

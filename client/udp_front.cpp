@@ -98,8 +98,8 @@ UdpFront::FlowKey UdpFront::flow_key(const protocol::FlowAddresses& f) {
   return FlowKey{bytes(f.src), bytes(f.dst), f.src_port, f.dst_port, f.dst.is_v6()};
 }
 
-UdpFront::UdpFront(asio::any_io_executor ex, const Options& options, Logger& log)
-    : socket_(ex), options_(options), log_(log), icmp_(options.fwmark, log) {
+UdpFront::UdpFront(asio::any_io_executor ex, const Options& options, const DnsCapture& dns, Logger& log)
+    : socket_(ex), options_(options), dns_(dns), log_(log), icmp_(options.fwmark, log) {
   front_open();
 }
 
@@ -191,6 +191,7 @@ bool UdpFront::receive_one(Session& session) {
   protocol::FlowAddresses f;
   f.src = address_from(from, f.src_port);
   f.dst = address_from(dst, f.dst_port);
+  f.to_resolver = dns_.is_local_query(f.dst, f.dst_port);
   if (f.src.is_v4() != f.dst.is_v4()) return true;
   datagram_route(session, f, buffer.first(static_cast<std::size_t>(n)));
   return true;

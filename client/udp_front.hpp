@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/udp.hpp>
 
+#include "client/dns_capture.hpp"
 #include "client/icmp_sender.hpp"
 #include "common/log.hpp"
 #include "common/log_throttle.hpp"
@@ -28,7 +29,7 @@ class UdpFlow;
 class UdpFront {
  public:
   // Throws std::runtime_error with a message that says what to fix.
-  UdpFront(boost::asio::any_io_executor ex, const Options& options, Logger& log);
+  UdpFront(boost::asio::any_io_executor ex, const Options& options, const DnsCapture& dns, Logger& log);
 
   boost::asio::awaitable<void> receive_loop(Session& session);
   // Ends the loop above; the socket stays open for the next session.
@@ -54,6 +55,7 @@ class UdpFront {
 
   boost::asio::ip::udp::socket socket_;
   const Options& options_;
+  const DnsCapture& dns_;
   Logger& log_;
   IcmpSender icmp_;
   std::unordered_map<FlowKey, std::weak_ptr<UdpFlow>, FlowKeyHash> flows_;

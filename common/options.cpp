@@ -67,6 +67,11 @@ po::options_description options_description(Options& o, Verbosity& verbosity) {
         "TCP streams and UDP flows open at once; more are reset")
     ("max-buffer", po::value<std::string>()->default_value(std::to_string(o.max_buffer >> 20)),
         "MiB of received data waiting for slow local sockets; the stream that would exceed it is reset")
+    ("dns", po::bool_switch(&o.dns),
+        "client: DNS queries to this host's resolvers (nameservers of --resolv-conf, port 53) are "
+        "answered by the proxy host's resolver (the firewall must divert them: tfunnel-firewall --dns)")
+    ("resolv-conf", po::value<std::string>(&o.resolv_conf)->default_value(o.resolv_conf),
+        "where the resolvers are read: the client's for --dns, the proxy's to answer them")
     ("reconnect", po::bool_switch(&o.reconnect),
         "client with -- COMMAND: restart the command (1 s, doubling to 32 s) whenever the channel ends")
     ("fwmark", po::value<std::string>()->default_value(std::to_string(o.fwmark)),
@@ -116,6 +121,7 @@ ParseResult options_parse(const std::vector<std::string>& args, const std::strin
     }
     if (dashes != args.end() && o.command.empty()) return {std::nullopt, "-- must be followed by a command"};
     if (!o.command.empty() && !o.port) return {std::nullopt, "-- COMMAND needs client mode (-p PORT)"};
+    if (o.dns && !o.port) return {std::nullopt, "--dns is a client option (with -p PORT)"};
     if (o.reconnect && o.command.empty()) return {std::nullopt, "--reconnect needs a transport command (-- COMMAND)"};
     // Upper bounds keep durations representable in the steady clock.
     if (!(o.connect_timeout > 0 && o.connect_timeout <= kMaxSeconds))

@@ -27,6 +27,10 @@ struct Options {
   // stdin/stdout; empty: the channel is our own stdin/stdout.
   std::vector<std::string> command;
   bool reconnect = false;  // restart the command when the channel ends
+  // Client: DNS queries to its own resolvers go to the proxy's (--dns);
+  // both roles read the resolvers from this file.
+  bool dns = false;
+  std::string resolv_conf = "/etc/resolv.conf";
   bool help = false;
   bool version = false;
 

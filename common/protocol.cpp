@@ -144,7 +144,7 @@ boost::asio::ip::address address_decode(bool v4, const std::uint8_t* in) noexcep
 std::size_t open_encode(const FlowAddresses& f, std::span<std::uint8_t, kMaxOpenSize> out) noexcept {
   if (f.src.is_v4() != f.dst.is_v4()) return 0;
   std::uint8_t* p = out.data();
-  *p++ = f.dst.is_v4() ? 4 : 6;
+  *p++ = static_cast<std::uint8_t>((f.dst.is_v4() ? 4 : 6) | (f.to_resolver ? kOpenToResolver : 0));
   p += address_encode(f.src, p);
   endian::store_big_u16(p, f.src_port);
   p += 2;
@@ -156,8 +156,9 @@ std::size_t open_encode(const FlowAddresses& f, std::span<std::uint8_t, kMaxOpen
 
 std::optional<FlowAddresses> open_decode(std::span<const std::uint8_t> in) noexcept {
   if (in.empty()) return std::nullopt;
-  const bool v4 = in[0] == 4;
-  if (!v4 && in[0] != 6) return std::nullopt;
+  const std::uint8_t family = in[0] & ~kOpenToResolver;
+  const bool v4 = family == 4;
+  if (!v4 && family != 6) return std::nullopt;
   const std::size_t alen = v4 ? 4 : 16;
   if (in.size() != (v4 ? kOpenV4Size : kOpenV6Size)) return std::nullopt;
   const std::uint8_t* p = in.data() + 1;
@@ -167,6 +168,7 @@ std::optional<FlowAddresses> open_decode(std::span<const std::uint8_t> in) noexc
   p += alen + 2;
   f.dst = address_decode(v4, p);
   f.dst_port = endian::load_big_u16(p + alen);
+  f.to_resolver = (in[0] & kOpenToResolver) != 0;
   return f;
 }
 

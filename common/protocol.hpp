@@ -109,12 +109,16 @@ struct DecodeResult {
 DecodeResult frame_decode(std::span<const std::uint8_t> in) noexcept;
 
 // ---- payloads --------------------------------------------------------------
-// open: family(1: 4 or 6) src_addr(4|16) src_port(2) dst_addr(4|16) dst_port(2)
+// open: family(1: 4 or 6, | kOpenToResolver) src_addr(4|16) src_port(2) dst_addr(4|16) dst_port(2)
+// The family byte's high bit: a DNS query the client took from a local
+// resolver (--dns); the proxy sends it to its own resolver instead of dst.
+inline constexpr std::uint8_t kOpenToResolver = 0x80;
 struct FlowAddresses {
   boost::asio::ip::address src;
   std::uint16_t src_port = 0;
   boost::asio::ip::address dst;
   std::uint16_t dst_port = 0;
+  bool to_resolver = false;
 };
 inline constexpr std::size_t kOpenV4Size = 1 + 4 + 2 + 4 + 2;
 inline constexpr std::size_t kOpenV6Size = 1 + 16 + 2 + 16 + 2;

@@ -1,11 +1,14 @@
 #include "proxy/proxy.hpp"
 
+#include <optional>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "common/capabilities.hpp"
 #include "common/log.hpp"
+#include "common/resolv_conf.hpp"
 #include "common/session.hpp"
 #include "proxy/tcp_connector.hpp"
 #include "proxy/udp_connector.hpp"
@@ -24,11 +27,24 @@ int proxy_run(const Options& options, int channel_in, int channel_out) {
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (!ec) session.stop(0, std::string("signal ") + std::to_string(sig));
   });
+  // --dns on the client: its queries are answered by this host's resolver.
+  const auto resolvers = resolv_conf_nameservers(options.resolv_conf);
+  const auto aimed = [&](std::uint32_t id, protocol::FlowAddresses flow) -> std::optional<protocol::FlowAddresses> {
+    if (!flow.to_resolver) return flow;
+    if (resolvers.empty()) {
+      LOG_W(log, "stream %u: a DNS query, but no nameserver in %s", id, options.resolv_conf.c_str());
+      session.send_rst(id, protocol::ResetReason::unreachable);
+      return std::nullopt;
+    }
+    flow.dst = resolvers.front();
+    flow.dst_port = 53;
+    return flow;
+  };
   session.on_open = [&](std::uint32_t id, const protocol::FlowAddresses& flow) {
-    tcp_connector_open(session, id, flow);
+    if (const auto f = aimed(id, flow)) tcp_connector_open(session, id, *f);
   };
   session.on_udp_open = [&](std::uint32_t id, const protocol::FlowAddresses& flow) {
-    udp_connector_open(session, id, flow);
+    if (const auto f = aimed(id, flow)) udp_connector_open(session, id, *f);
   };
   session.on_end = [&](const SessionEnd& end) {
     signals.cancel();

@@ -393,6 +393,22 @@ BOOST_AUTO_TEST_CASE(open_payload_round_trips_both_families) {
   }
 }
 
+// --dns: the family byte's high bit says "ask the proxy's resolver"; it
+// travels with either family and is off unless set.
+BOOST_AUTO_TEST_CASE(open_carries_the_to_resolver_mark) {
+  for (FlowAddresses flow : {kFlowV4, kFlowV6}) {
+    BOOST_TEST(!open_decode(open_payload(flow))->to_resolver);
+    flow.to_resolver = true;
+    const Bytes p = open_payload(flow);
+    BOOST_TEST((p[0] & tfunnel::protocol::kOpenToResolver) != 0);
+    const auto f = open_decode(p);
+    BOOST_TEST_REQUIRE(f.has_value());
+    BOOST_TEST(f->to_resolver);
+    BOOST_TEST(f->dst == flow.dst);
+    BOOST_TEST(f->dst_port == flow.dst_port);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(open_encode_refuses_mixed_families) {
   std::array<std::uint8_t, kMaxOpenSize> buf{};
   const FlowAddresses v4_to_v6{ip::make_address("203.0.113.1"), 1, ip::make_address("2001:db8::1"), 2};
