@@ -337,6 +337,8 @@ int relay_run(Relay& r, const sigset_t& wait_mask) {
     if (g_signal) {
       const int sig = g_signal;
       kill(r.child, sig);
+      // Reaps it if it ends within 0.5 s, as it normally does.
+      for (int i = 0; i < 50 && waitpid(r.child, nullptr, WNOHANG) == 0; ++i) usleep(10000);
       fd_close(r.up.in, false);
       fd_close(r.down.out, false);
       return 128 + sig;
