@@ -13,6 +13,7 @@
 # ssh reaches sshd through pipes (sshd -i, as inetd would start it), not TCP: a TCP connection
 # between chanem and sshd would add its socket buffers (megabytes, as soon as chanem's queue is
 # full) in front of the emulated queue; this way the only buffers before it are 64 KiB pipes.
+# sshd logs (at its default level, INFO) to the row's log: how each session began and ended.
 # Columns, taken in C, each path measured once:
 #
 #   down Mbit/s    one download from the source of zeros (lib/tcp_download.py), over DURATION s
@@ -68,7 +69,7 @@ wan_ssh_host() {
 	settings=$(sed -n '/^Host p$/,/^Host /{/^Host /!p}' "$TMP/ssh_config")
 	{
 		echo "Host wan-${chan/:/-}"
-		echo "	ProxyCommand $(wan_chanem "$chan") ip netns exec $NS_P /usr/sbin/sshd -i -e -o LogLevel=ERROR -f $TMP/sshd_config"
+		echo "	ProxyCommand $(wan_chanem "$chan") ip netns exec $NS_P /usr/sbin/sshd -i -e -f $TMP/sshd_config"
 		echo "$settings"
 	} >>"$TMP/ssh_config"
 }
@@ -140,7 +141,11 @@ wan_measure() {
 	else
 		note "$row" "idle rtt probe: $out"
 	fi
-	kill -0 "$WAN_PID" 2>/dev/null || { note "$row" "the path died: $(wan_log_tail "$row")"; return 0; }
+	if ! kill -0 "$WAN_PID" 2>/dev/null; then
+		sleep 0.5 # for the last words of the path's processes
+		note "$row" "the path died: $(wan_log_tail "$row")"
+		return 0
+	fi
 	bg "$row-download" topo_in "$NS_C" timeout -k 2 $((DURATION + 20)) python3 "$SELF_DIR/lib/tcp_download.py" \
 		"$T_HOST" "$T_ZERO" --warmup 1 --duration "$DURATION" --timeout 10
 	dl=$BG_LAST

@@ -336,6 +336,7 @@ int relay_run(Relay& r, const sigset_t& wait_mask) {
   for (;;) {
     if (g_signal) {
       const int sig = g_signal;
+      std::fprintf(stderr, "chanem: %s: passing it on to %d and exiting\n", strsignal(sig), static_cast<int>(r.child));
       kill(r.child, sig);
       // Reaps it if it ends within 0.5 s, as it normally does.
       for (int i = 0; i < 50 && waitpid(r.child, nullptr, WNOHANG) == 0; ++i) usleep(10000);
