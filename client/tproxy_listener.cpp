@@ -1,7 +1,10 @@
 #include "client/tproxy_listener.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <memory>
 #include <stdexcept>
 
@@ -31,8 +34,13 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 TproxyListener::TproxyListener(asio::any_io_executor ex, const Options& options, Logger& log)
-    : acceptor_(ex), backoff_(ex), port_(*options.port), log_(log) {
+    : acceptor_(ex), backoff_(ex), port_(*options.port), max_streams_(options.max_streams), log_(log) {
   listener_open(options);
+  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+TproxyListener::~TproxyListener() {
+  if (spare_fd_ >= 0) ::close(spare_fd_);
 }
 
 void TproxyListener::listener_open(const Options& options) {
@@ -84,14 +92,49 @@ awaitable<void> TproxyListener::accept_loop(Session& session) {
     auto [ec, socket] = co_await acceptor_.async_accept(as_tuple_awaitable);
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {
-      // Out of descriptors and the like: wait instead of spinning.
-      LOG_W(log_, "listener: accept: %s", ec.message().c_str());
+      // Out of descriptors: reset the connections that wait (the application
+      // sees a refusal now, not a hang), then pause instead of spinning.
+      const bool exhausted = ec == asio::error::no_descriptors || ec.value() == ENFILE;
+      if (exhausted) {
+        while (refuse_one_without_descriptors()) {
+        }
+      } else if (refuse_log_.allow()) {
+        LOG_W(log_, "listener: accept: %s", ec.message().c_str());
+      }
       backoff_.expires_after(std::chrono::milliseconds(100));
       co_await backoff_.async_wait(as_tuple_awaitable);
       continue;
     }
     relay(std::move(socket), session);
   }
+}
+
+// Frees the spare descriptor to accept one waiting connection and reset it.
+// False when none is waiting or the spare cannot be had back.
+bool TproxyListener::refuse_one_without_descriptors() {
+  if (spare_fd_ < 0) spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (spare_fd_ < 0) return false;
+  ::close(spare_fd_);
+  spare_fd_ = -1;
+  const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd >= 0) {
+    socket_set_linger_zero(fd);
+    ::close(fd);
+    ++refused_;
+    if (refuse_log_.allow())
+      LOG_W(log_, "listener: out of file descriptors: resetting new connections (%llu so far)",
+            static_cast<unsigned long long>(refused_));
+  }
+  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd >= 0 && spare_fd_ >= 0;
+}
+
+void TproxyListener::refuse(tcp::socket& socket, const char* why) {
+  socket_set_linger_zero(socket.native_handle());
+  ++refused_;
+  if (refuse_log_.allow())
+    LOG_W(log_, "listener: %s: resetting new connections (%llu so far)", why,
+          static_cast<unsigned long long>(refused_));
 }
 
 void TproxyListener::relay(tcp::socket socket, Session& session) {
@@ -107,11 +150,9 @@ void TproxyListener::relay(tcp::socket socket, Session& session) {
     socket_set_linger_zero(socket.native_handle());
     return;
   }
+  if (session.stream_count() >= max_streams_) return refuse(socket, "--max-streams reached");
   const auto id = session.stream_allocate_id();
-  if (!id) {
-    socket_set_linger_zero(socket.native_handle());
-    return;
-  }
+  if (!id) return refuse(socket, "no free stream id");
   std::array<std::uint8_t, protocol::kMaxOpenSize> open;
   const std::size_t len = protocol::open_encode(flow, open);
   if (len == 0) {  // mixed families: cannot be expressed on the wire

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -50,6 +51,17 @@ class BufferPool {
   }
 
   void reserve() { free_.reserve(keep_); }
+
+  // A block holding only `n` bytes, for a read that returned little: thousands
+  // of streams each with a few bytes queued (a request line, a keystroke) must
+  // not each hold a whole block. The original block returns to the pool.
+  static constexpr std::size_t kFitBelow = 2048;
+  static Block fit(Block block, std::size_t n) {
+    if (n >= kFitBelow) return block;
+    Block small(new std::uint8_t[n == 0 ? 1 : n], BlockReturn{});
+    std::memcpy(small.get(), block.get(), n);
+    return small;
+  }
 
  private:
   std::size_t keep_;

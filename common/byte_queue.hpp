@@ -22,10 +22,16 @@ class ByteQueue {
 
   void append(std::span<const std::uint8_t> bytes, BufferPool& pool) {
     while (!bytes.empty()) {
-      if (chunks_.empty() || chunks_.back().end == BufferPool::kBlockSize)
-        chunks_.push_back(Chunk{pool.get(), 0, 0});
+      if (chunks_.empty() && bytes.size() < BufferPool::kFitBelow) {
+        // The proxy queues the first bytes of every connection while it
+        // connects: thousands at once must not each take a whole block.
+        chunks_.push_back(Chunk{Block(new std::uint8_t[bytes.size()], BlockReturn{}), 0, 0,
+                                static_cast<std::uint32_t>(bytes.size())});
+      } else if (chunks_.empty() || chunks_.back().end == chunks_.back().capacity) {
+        chunks_.push_back(Chunk{pool.get(), 0, 0, BufferPool::kBlockSize});
+      }
       Chunk& c = chunks_.back();
-      const std::size_t n = std::min(bytes.size(), BufferPool::kBlockSize - c.end);
+      const std::size_t n = std::min<std::size_t>(bytes.size(), c.capacity - c.end);
       std::memcpy(c.block.get() + c.end, bytes.data(), n);
       c.end += static_cast<std::uint32_t>(n);
       size_ += n;
@@ -60,6 +66,7 @@ class ByteQueue {
     Block block;
     std::uint32_t begin;
     std::uint32_t end;
+    std::uint32_t capacity;
   };
   std::vector<Chunk> chunks_;
   std::size_t size_ = 0;

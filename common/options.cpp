@@ -63,6 +63,10 @@ po::options_description options_description(Options& o, Verbosity& verbosity) {
         "more messages on stderr (repeat for more)")
     ("port,p", po::value<std::string>(),
         "client mode: TPROXY listener port (TCP, IPv4 and IPv6); without it, run as the proxy")
+    ("max-streams", po::value<std::string>()->default_value(std::to_string(o.max_streams)),
+        "TCP streams and UDP flows open at once; more are reset")
+    ("max-buffer", po::value<std::string>()->default_value(std::to_string(o.max_buffer >> 20)),
+        "MiB of received data waiting for slow local sockets; the stream that would exceed it is reset")
     ("reconnect", po::bool_switch(&o.reconnect),
         "client with -- COMMAND: restart the command (1 s, doubling to 32 s) whenever the channel ends")
     ("fwmark", po::value<std::string>()->default_value(std::to_string(o.fwmark)),
@@ -98,6 +102,13 @@ ParseResult options_parse(const std::vector<std::string>& args, const std::strin
     const auto mark = parse_u32(vm["fwmark"].as<std::string>());
     if (!mark) return {std::nullopt, "--fwmark must be a 32-bit unsigned number"};
     o.fwmark = *mark;
+    const auto max_streams = parse_u32(vm["max-streams"].as<std::string>());
+    if (!max_streams || *max_streams == 0) return {std::nullopt, "--max-streams must be a positive number"};
+    o.max_streams = *max_streams;
+    const auto max_buffer = parse_u32(vm["max-buffer"].as<std::string>());
+    if (!max_buffer || *max_buffer == 0 || *max_buffer > (1u << 20))
+      return {std::nullopt, "--max-buffer must be between 1 and 1048576 MiB"};
+    o.max_buffer = static_cast<std::size_t>(*max_buffer) << 20;
     if (vm.count("port")) {
       const auto port = parse_u32(vm["port"].as<std::string>());
       if (!port || *port == 0 || *port > 65535) return {std::nullopt, "--port must be between 1 and 65535"};

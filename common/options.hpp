@@ -18,6 +18,11 @@ struct Options {
   // Defaults: netfilter's conntrack values, else 30 and 120.
   double udp_timeout = 30.0;
   double udp_timeout_stream = 120.0;
+  // Per session: streams and flows open at once (more are reset), and bytes
+  // received but not yet taken by local sockets (past it, the stream that
+  // would add more is reset rather than the process growing without bound).
+  std::size_t max_streams = 65536;
+  std::size_t max_buffer = 256u << 20;
   // Client: the transport command after `--`, run with the channel on its
   // stdin/stdout; empty: the channel is our own stdin/stdout.
   std::vector<std::string> command;

@@ -1,5 +1,6 @@
 #include "common/session.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -56,6 +57,8 @@ void Session::spawn(awaitable<void> task, const char* name) {
 
 void Session::start(int in_fd, int out_fd) {
   // Duplicates: the descriptors' non-blocking mode and closing stay ours.
+  in_flags_ = ::fcntl(in_fd, F_GETFL);
+  out_flags_ = ::fcntl(out_fd, F_GETFL);
   in_.assign(::dup(in_fd));
   out_fd_.assign(::dup(out_fd));
   channel_fd_enlarge(in_.native_handle());
@@ -79,6 +82,8 @@ void Session::stop(int status, std::string reason) {
     LOG_N(log_, "%llu datagram(s) dropped while the channel was backed up",
           static_cast<unsigned long long>(datagrams_dropped_));
   for (auto& [id, s] : streams) s->abort_local();
+  if (in_.is_open() && in_flags_ >= 0) ::fcntl(in_.native_handle(), F_SETFL, in_flags_);
+  if (out_fd_.is_open() && out_flags_ >= 0) ::fcntl(out_fd_.native_handle(), F_SETFL, out_flags_);
   boost::system::error_code ec;
   in_.close(ec);
   out_fd_.close(ec);
@@ -173,6 +178,11 @@ void Session::dispatch_open(const Frame& f) {
   const auto flow = protocol::open_decode(f.payload);
   if (!flow) return violation("malformed open", f);
   ids_.note_issued(id);
+  if (streams_.size() >= options_.max_streams) {
+    if (limit_log_.allow()) LOG_W(log_, "stream %u: --max-streams (%zu) reached: reset", id, options_.max_streams);
+    send_rst(id, protocol::ResetReason::failed);
+    return;
+  }
   const auto& handler = f.header.type == FrameType::open ? on_open : on_udp_open;
   if (handler) handler(id, *flow);
 }

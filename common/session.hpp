@@ -22,6 +22,7 @@
 #include "common/buffer_pool.hpp"
 #include "common/frame_reader.hpp"
 #include "common/log.hpp"
+#include "common/log_throttle.hpp"
 #include "common/options.hpp"
 #include "common/out_queue.hpp"
 #include "common/protocol.hpp"
@@ -81,6 +82,17 @@ class Session {
   bool budget_try_reserve(std::uint32_t stream) { return out_.budget_try_reserve(stream); }
   void budget_cancel() noexcept;
 
+  // Bytes received for streams and not yet taken by their local sockets,
+  // bounded by --max-buffer: false when `n` more would pass it.
+  bool buffered_reserve(std::size_t n) noexcept {
+    if (n > options_.max_buffer - buffered_) return false;
+    buffered_ += n;
+    return true;
+  }
+  void buffered_release(std::size_t n) noexcept { buffered_ -= n; }
+  std::size_t buffered() const noexcept { return buffered_; }
+  LogThrottle& limit_log() noexcept { return limit_log_; }
+
   BufferPool& pool() noexcept { return pool_; }
   // Scratch space for one whole datagram, shared by every UDP flow.
   std::span<std::uint8_t> datagram_buffer() noexcept { return datagram_buffer_; }
@@ -122,6 +134,12 @@ class Session {
   bool stopped_ = false;
   SessionEnd end_;
   std::uint64_t datagrams_dropped_ = 0;
+  std::size_t buffered_ = 0;
+  LogThrottle limit_log_;
+  // The channel fds' flags before us: our duplicates share them with the
+  // inherited stdin/stdout, whose O_NONBLOCK must not outlive us.
+  int in_flags_ = -1;
+  int out_flags_ = -1;
 
   std::unordered_map<std::uint32_t, std::shared_ptr<Stream>> streams_;
   StreamIds ids_;

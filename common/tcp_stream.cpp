@@ -65,8 +65,12 @@ awaitable<void> TcpStream::pump_out() {
       if (closed_) co_return;
       maybe_readable = true;
     }
+    // While it waits for credit or budget nothing reads the socket, so only
+    // its error state can tell that the application reset it meanwhile.
+    if (!has_credit()) watch_start();
     if (!co_await wait_until(&TcpStream::has_credit)) co_return;
     budget_granted_ = session_.budget_try_reserve(id());
+    if (!budget_granted_) watch_start();
     if (!co_await wait_until(&TcpStream::has_budget)) {
       if (budget_granted_) session_.budget_cancel();
       co_return;
@@ -88,29 +92,36 @@ awaitable<void> TcpStream::pump_out() {
         session_.send_fin(id());
         fin_sent_ = true;
         finish_if_done();
-        co_await watch_reset();
-      } else {
-        LOG_I(session_.log(), "stream %u: local read: %s", id(), ec.message().c_str());
-        fail(ResetReason::reset);
+        break;  // out of the block's scope: a half-closed stream holds no buffer
       }
+      LOG_I(session_.log(), "stream %u: local read: %s", id(), ec.message().c_str());
+      fail(ResetReason::reset);
       co_return;
     }
     flow_.on_sent(static_cast<std::uint32_t>(n));
-    session_.send_data(id(), std::move(block), static_cast<std::uint16_t>(n));
+    session_.send_data(id(), BufferPool::fit(std::move(block), n), static_cast<std::uint16_t>(n));
   }
+  // A half-closed socket reads EOF forever, even after a reset: an
+  // application's RST after its FIN must still reach the peer.
+  if (fin_sent_) watch_start();
 }
 
-// A half-closed socket reads EOF forever, even after a reset; only its
-// error state tells. Wait for the error edge so that an application's RST
-// still reaches the peer after the application's FIN.
+void TcpStream::watch_start() {
+  if (watching_ || closed_) return;
+  watching_ = true;
+  asio::co_spawn(socket_.get_executor(), watch_reset(), asio::detached);
+}
+
+// Waits for the socket's error edge and resets the stream on an error.
 awaitable<void> TcpStream::watch_reset() {
+  const auto self = shared_from_this();
   for (int wakeups = 0; !closed_ && wakeups < kMaxWatchWakeups; ++wakeups) {
     co_await socket_.async_wait(asio::socket_base::wait_error, as_tuple_awaitable);
     if (closed_) co_return;
     int error = 0;
     socklen_t len = sizeof error;
     if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error != 0) {
-      LOG_I(session_.log(), "stream %u: local reset after FIN: %s", id(), std::strerror(error));
+      LOG_I(session_.log(), "stream %u: local socket: %s", id(), std::strerror(error));
       fail(ResetReason::reset);
     }
   }
@@ -127,8 +138,24 @@ bool TcpStream::on_data(std::span<const std::uint8_t> payload) {
   if (!flow_.on_received(static_cast<std::uint32_t>(payload.size()))) return false;
   if (closed_ || fin_received_) return true;
   if (connected_ && pending_.empty()) write_now(payload);
-  else pending_.append(payload, session_.pool());
+  else pending_append(payload);
   return true;
+}
+
+void TcpStream::pending_append(std::span<const std::uint8_t> bytes) {
+  if (!session_.buffered_reserve(bytes.size())) {
+    if (session_.limit_log().allow())
+      LOG_W(session_.log(), "stream %u: --max-buffer reached (%zu bytes wait for local sockets): reset", id(),
+            session_.buffered());
+    fail(ResetReason::failed);
+    return;
+  }
+  pending_.append(bytes, session_.pool());
+}
+
+void TcpStream::pending_consume(std::size_t n) {
+  pending_.consume(n);
+  session_.buffered_release(n);
 }
 
 void TcpStream::write_now(std::span<const std::uint8_t> payload) {
@@ -140,11 +167,11 @@ void TcpStream::write_now(std::span<const std::uint8_t> payload) {
     return;
   }
   const std::size_t written_now = ec ? 0 : n;
+  written(written_now);
   if (written_now < payload.size()) {
-    pending_.append(payload.subspan(written_now), session_.pool());
+    pending_append(payload.subspan(written_now));
     drain_start();
   }
-  written(written_now);
 }
 
 void TcpStream::written(std::size_t n) {
@@ -169,7 +196,7 @@ awaitable<void> TcpStream::drain() {
       fail(ResetReason::reset);
       co_return;
     }
-    pending_.consume(n);
+    pending_consume(n);
     written(n);
   }
   draining_ = false;
@@ -225,6 +252,7 @@ void TcpStream::abort_local() noexcept {
   boost::system::error_code ec;
   socket_.close(ec);
   signal_.cancel();
+  session_.buffered_release(pending_.size());
   pending_.clear();
 }
 

@@ -54,6 +54,7 @@ class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> 
  private:
   boost::asio::awaitable<void> pump_out();
   boost::asio::awaitable<void> drain();
+  void watch_start();
   boost::asio::awaitable<void> watch_reset();
   // Our own shutdown and close also wake the watch; a few wakeups suffice.
   static constexpr int kMaxWatchWakeups = 8;
@@ -61,6 +62,9 @@ class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> 
   bool has_credit() const noexcept { return flow_.send_window > 0; }
   bool has_budget() const noexcept { return budget_granted_; }
   void write_now(std::span<const std::uint8_t> payload);
+  // pending_ within the session's --max-buffer; past it the stream is reset.
+  void pending_append(std::span<const std::uint8_t> bytes);
+  void pending_consume(std::size_t n);
   void written(std::size_t n);
   void drain_start();
   void shutdown_write();
@@ -76,6 +80,7 @@ class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> 
   bool connected_;
   bool budget_granted_ = false;
   bool draining_ = false;
+  bool watching_ = false;  // watch_reset runs
   bool fin_sent_ = false;      // local read side done, FIN queued to the peer
   bool fin_received_ = false;  // the peer sent FIN
   bool shut_down_ = false;     // FIN passed on to the local socket

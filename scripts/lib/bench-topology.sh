@@ -5,8 +5,8 @@
 #   veth 192.0.2.1/24, 2001:db8:1::1/64 -- veth 192.0.2.2/24, 2001:db8:1::2/64   sshd on 192.0.2.2:22
 #   route 198.51.100.0/24 via 192.0.2.2     dummy (or lo) 198.51.100.2, 2001:db8:2::2  (the servers)
 #   route 2001:db8:2::/64 via 2001:db8:1::2
-#   policy routing: fwmark 1 -> table 100 (local default dev lo), v4 and v6
-#   TPROXY rules (seed README's, v4 and v6) only between topo_tproxy_on and topo_tproxy_off
+#   TPROXY rules and policy routing (scripts/tfunnel-firewall, iptables, v4 and v6) only
+#   between topo_tproxy_on and topo_tproxy_off
 #
 # Only documentation addresses and loopback are used. Every function tolerates
 # what it removes being gone already, so the caller's cleanup can always run.
@@ -18,6 +18,7 @@ TOPO_P_ADDR6=2001:db8:1::2
 TOPO_SRV_ADDR4=198.51.100.2
 TOPO_SRV_ADDR6=2001:db8:2::2
 TOPO_SSH_PORT=22
+TOPO_FIREWALL=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tfunnel-firewall
 
 if ! declare -F cmd >/dev/null; then
 	cmd() { echo "[#] $*" >&2; "$@"; }
@@ -54,10 +55,6 @@ topo_up() {
 	topo_srv_addrs "$p"
 	cmd ip -n "$c" route add 198.51.100.0/24 via "$TOPO_P_ADDR4"
 	cmd ip -n "$c" -6 route add 2001:db8:2::/64 via "$TOPO_P_ADDR6"
-	cmd ip -n "$c" rule add fwmark 1 lookup 100
-	cmd ip -n "$c" route add local default dev lo table 100
-	cmd ip -n "$c" -6 rule add fwmark 1 lookup 100
-	cmd ip -n "$c" -6 route add local default dev lo table 100
 }
 
 # topo_reserve_ports NS PORT...: keep PORTs out of NS's ephemeral ports, so a burst of
@@ -113,62 +110,17 @@ topo_down() {
 	done
 }
 
-# topo_tproxy_on C PORT: the seed README's mangle rules (v4 and the v6 twin),
-# exempting the tunnel's own packets (mark 0x2/0x2) and the ssh host.
+# topo_tproxy_on C PORT: tfunnel-firewall's rules in C, TCP and UDP to everything diverted to
+# PORT but the sshd in P; iptables, whose counters lib/bench-udp.sh reads.
 topo_tproxy_on() {
 	local c=$1 port=$2
-	echo "[#] ip netns exec $c iptables-restore -n (tfunnel chains, TPROXY to :$port)" >&2
-	topo_tproxy_rules 4 "$TOPO_P_ADDR4/32" "$port" | topo_in "$c" iptables-restore -n
-	echo "[#] ip netns exec $c ip6tables-restore -n (tfunnel chains, TPROXY to :$port)" >&2
-	topo_tproxy_rules 6 "$TOPO_P_ADDR6/128" "$port" | topo_in "$c" ip6tables-restore -n
+	topo_in "$c" "$TOPO_FIREWALL" up --backend iptables --port "$port" \
+		--ssh-server "$TOPO_P_ADDR4:$TOPO_SSH_PORT" --ssh-server "[$TOPO_P_ADDR6]:$TOPO_SSH_PORT" 0/0 ::/0
 }
 
-# topo_tproxy_rules FAMILY SSH_HOST_PREFIX PORT: print an iptables-restore input.
-topo_tproxy_rules() {
-	local fam=$1 host=$2 port=$3
-	cat <<EOF
-*mangle
-:tfunnel-mark-proxied - [0:0]
-:tfunnel-output - [0:0]
-:tfunnel-prerouting - [0:0]
--A PREROUTING -j tfunnel-prerouting
--A OUTPUT -j tfunnel-output
--A tfunnel-mark-proxied -d $host -p tcp -m tcp --dport $TOPO_SSH_PORT -j RETURN
--A tfunnel-mark-proxied -s $host -p tcp -m tcp --sport $TOPO_SSH_PORT -j RETURN
--A tfunnel-mark-proxied -p udp -m udp --dport 53 -j RETURN
--A tfunnel-mark-proxied -p udp -m udp --sport 53 -j RETURN
--A tfunnel-mark-proxied -m addrtype --dst-type LOCAL -j RETURN
--A tfunnel-mark-proxied -p udp -m addrtype --dst-type MULTICAST -j RETURN
-EOF
-	if [[ $fam == 4 ]]; then
-		echo "-A tfunnel-mark-proxied -p udp -m addrtype --dst-type BROADCAST -j RETURN"
-	fi
-	cat <<EOF
--A tfunnel-mark-proxied -p tcp -m tcp -j MARK --set-xmark 0x1/0x1
--A tfunnel-mark-proxied -p udp -m udp -j MARK --set-xmark 0x1/0x1
--A tfunnel-output -m mark --mark 0x2/0x2 -j RETURN
--A tfunnel-output -j tfunnel-mark-proxied
--A tfunnel-prerouting -m mark --mark 0x2/0x2 -j RETURN
--A tfunnel-prerouting -j tfunnel-mark-proxied
--A tfunnel-prerouting -m mark ! --mark 0x1/0x1 -j RETURN
--A tfunnel-prerouting -p tcp -m tcp -j TPROXY --on-port $port
--A tfunnel-prerouting -p udp -m udp -j TPROXY --on-port $port
-COMMIT
-EOF
-}
-
-# topo_tproxy_off C: mirror of topo_tproxy_on; removes exactly the tfunnel chains.
+# topo_tproxy_off C: mirror of topo_tproxy_on; removes exactly what it added.
 topo_tproxy_off() {
-	local c=$1 ipt chain
-	for ipt in iptables ip6tables; do
-		topo_in "$c" "$ipt" -t mangle -D PREROUTING -j tfunnel-prerouting 2>/dev/null || true
-		topo_in "$c" "$ipt" -t mangle -D OUTPUT -j tfunnel-output 2>/dev/null || true
-		for chain in tfunnel-prerouting tfunnel-output tfunnel-mark-proxied; do
-			topo_in "$c" "$ipt" -t mangle -F "$chain" 2>/dev/null || true
-			topo_in "$c" "$ipt" -t mangle -X "$chain" 2>/dev/null || true
-		done
-	done
-	echo "[#] ip netns exec $c iptables/ip6tables: tfunnel chains removed" >&2
+	topo_in "$1" "$TOPO_FIREWALL" down || true
 }
 
 # topo_sshd_config DIR: throw-away host and user keys, sshd_config and a client

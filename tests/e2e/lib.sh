@@ -9,7 +9,8 @@
 #            2001:db8:2::/64; goes nowhere
 #
 # C reaches the servers only through the tunnel: TPROXY rules (iptables or nftables) divert the
-# traffic to the client on port E2E_PORT, policy routing loops marked packets to lo.
+# traffic to the client on port E2E_PORT, policy routing loops marked packets to lo; both come
+# from scripts/tfunnel-firewall (rules_iptables_up, rules_nft_up in lib-net.sh).
 # Exit status of a test: 0 pass, 1 fail, 77 skip (not root, a program missing).
 # This file: messages, exits, requirements, processes and waits; lib-net.sh builds the network,
 # lib-tunnel.sh starts the tunnel and the servers.
@@ -32,6 +33,7 @@ E2E_REMOTE_V4=198.51.100.2
 E2E_REMOTE_V6=2001:db8:2::2
 E2E_NS_C=""
 E2E_NS_P=""
+E2E_NS_MORE=() # namespaces beyond C and P that a test made; removed like them
 E2E_TMP=""
 E2E_PIDS=()
 E2E_LAST_PID=""
@@ -225,16 +227,16 @@ e2e_teardown() {
 	local pid ns i
 	e2e_live_pids
 	for pid in "${E2E_LIVE[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-	for ns in "$E2E_NS_C" "$E2E_NS_P"; do e2e_kill_ns_pids "$ns" TERM; done
+	for ns in "$E2E_NS_C" "$E2E_NS_P" "${E2E_NS_MORE[@]}"; do e2e_kill_ns_pids "$ns" TERM; done
 	for ((i = 0; i < 20; i++)); do
 		e2e_any_alive || break
 		sleep 0.1
 	done
 	e2e_live_pids
 	for pid in "${E2E_LIVE[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-	for ns in "$E2E_NS_C" "$E2E_NS_P"; do e2e_kill_ns_pids "$ns" KILL; done
+	for ns in "$E2E_NS_C" "$E2E_NS_P" "${E2E_NS_MORE[@]}"; do e2e_kill_ns_pids "$ns" KILL; done
 	wait 2>/dev/null
-	for ns in "$E2E_NS_C" "$E2E_NS_P"; do
+	for ns in "$E2E_NS_C" "$E2E_NS_P" "${E2E_NS_MORE[@]}"; do
 		[[ -n "$ns" ]] && ip netns del "$ns" 2>/dev/null
 	done
 	[[ -n "$E2E_TMP" ]] && rm -rf "$E2E_TMP"
@@ -245,7 +247,7 @@ e2e_any_alive() {
 	local ns
 	e2e_live_pids
 	((${#E2E_LIVE[@]} == 0)) || return 0
-	for ns in "$E2E_NS_C" "$E2E_NS_P"; do
+	for ns in "$E2E_NS_C" "$E2E_NS_P" "${E2E_NS_MORE[@]}"; do
 		[[ -n "$ns" && -n "$(ip netns pids "$ns" 2>/dev/null)" ]] && return 0
 	done
 	return 1

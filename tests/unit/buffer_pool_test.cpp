@@ -63,4 +63,22 @@ BOOST_AUTO_TEST_CASE(a_block_without_a_pool_frees_itself) {
   BOOST_TEST(!b);
 }
 
+// A short read must not keep a whole block queued: fit() copies it out and
+// the block goes back to the pool; a long one keeps its block.
+BOOST_AUTO_TEST_CASE(fit_gives_a_short_payload_its_own_small_buffer) {
+  BufferPool pool;
+  Block b = pool.get();
+  const std::uint8_t* const block = b.get();
+  std::memcpy(b.get(), "hello", 5);
+  Block small = BufferPool::fit(std::move(b), 5);
+  BOOST_TEST((small.get() != block));
+  BOOST_TEST(std::memcmp(small.get(), "hello", 5) == 0);
+  BOOST_TEST((pool.get().get() == block));  // returned to the pool
+
+  Block big = pool.get();
+  const std::uint8_t* const big_block = big.get();
+  Block kept = BufferPool::fit(std::move(big), BufferPool::kFitBelow);
+  BOOST_TEST((kept.get() == big_block));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

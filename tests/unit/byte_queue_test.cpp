@@ -75,7 +75,19 @@ BOOST_AUTO_TEST_CASE(appended_bytes_come_out_in_order) {
   BOOST_TEST(drain(q) == in, boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(many_one_byte_appends_use_one_block) {
+// The proxy queues the first bytes of every connection while it connects:
+// a small first append holds only its own bytes, not a whole block.
+BOOST_AUTO_TEST_CASE(a_small_first_append_takes_no_block) {
+  BufferPool pool;
+  const auto [first, second] = prime(pool);
+  ByteQueue q;
+  q.append(pattern(BufferPool::kFitBelow - 1), pool);
+  BOOST_TEST(q.front().size() == BufferPool::kFitBelow - 1);
+  BOOST_TEST((q.front().data() != first && q.front().data() != second));
+  BOOST_TEST((pool.get().get() == first));  // the pool was not touched
+}
+
+BOOST_AUTO_TEST_CASE(many_one_byte_appends_use_one_block_after_the_first) {
   BufferPool pool;
   const auto [first, second] = prime(pool);
   ByteQueue q;
@@ -84,8 +96,12 @@ BOOST_AUTO_TEST_CASE(many_one_byte_appends_use_one_block) {
     q.append(std::span(&b, 1), pool);
   }
   BOOST_TEST(q.size() == 1000u);
-  BOOST_TEST(q.front().size() == 1000u);  // one contiguous block
+  BOOST_TEST(q.front().size() == 1u);  // the first byte, in its own small chunk
+  q.consume(1);
+  BOOST_TEST(q.front().size() == 999u);  // the rest, one contiguous block
   BOOST_TEST((q.front().data() == first));
+  const Bytes rest = front_bytes(q);
+  for (std::size_t i = 0; i < rest.size(); ++i) BOOST_TEST(rest[i] == static_cast<std::uint8_t>(i + 1));
   // Only one block was taken from the pool: the other is still free.
   BOOST_TEST((pool.get().get() == second));
 }
@@ -129,22 +145,22 @@ BOOST_AUTO_TEST_CASE(consume_crosses_block_boundaries) {
 BOOST_AUTO_TEST_CASE(partial_consume_advances_within_the_front_block) {
   BufferPool pool;
   ByteQueue q;
-  const Bytes in = pattern(100);
+  const Bytes in = pattern(kBlock / 2);
   q.append(in, pool);
   q.consume(1);
-  BOOST_TEST(q.size() == 99u);
+  BOOST_TEST(q.size() == in.size() - 1);
   BOOST_TEST(front_bytes(q) == Bytes(in.begin() + 1, in.end()), boost::test_tools::per_element());
-  q.append(pattern(5, 100), pool);  // appends after a consume still fill the same block
-  BOOST_TEST(q.front().size() == 104u);
+  q.append(pattern(5, in.size()), pool);  // appends after a consume still fill the same block
+  BOOST_TEST(q.front().size() == in.size() + 4);
 }
 
 BOOST_AUTO_TEST_CASE(the_queue_is_empty_and_holds_no_block_after_everything_is_consumed) {
   BufferPool pool;
   const auto [first, second] = prime(pool);
   ByteQueue q;
-  q.append(pattern(500), pool);
-  q.consume(200);
-  q.consume(300);
+  q.append(pattern(5000), pool);
+  q.consume(2000);
+  q.consume(3000);
   BOOST_TEST(q.empty());
   BOOST_TEST(q.size() == 0u);
   // The block went back to the pool (it is the next one handed out).

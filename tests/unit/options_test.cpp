@@ -139,6 +139,10 @@ BOOST_AUTO_TEST_CASE(bad_options_and_values_fail_with_a_one_line_error) {
       {"keepalive below a second", {"--keepalive", "0.5"}, "keepalive"},
       {"keepalive not a number", {"--keepalive", "x"}, "keepalive"},
       {"verbose with a value", {"--verbose=2"}, "verbose"},
+      {"max-streams 0", {"--max-streams", "0"}, "max-streams"},
+      {"max-streams negative", {"--max-streams=-5"}, "max-streams"},
+      {"max-buffer 0", {"--max-buffer", "0"}, "max-buffer"},
+      {"max-buffer too large", {"--max-buffer", "1048577"}, "max-buffer"},
       {"command without client mode", {"--", "ssh", "h"}, "-p"},
       {"-- without a command", {"-p", "1", "--"}, "command"},
       {"reconnect without a command", {"-p", "1", "--reconnect"}, "reconnect"},
@@ -182,6 +186,15 @@ BOOST_AUTO_TEST_CASE(a_stray_argument_is_rejected) {
       BOOST_TEST(r.error.find('\n') == std::string::npos);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(stream_and_buffer_caps_are_read) {
+  const Options d = parse_ok({});
+  BOOST_TEST(d.max_streams == 65536u);
+  BOOST_TEST(d.max_buffer == std::size_t{256} << 20);
+  const Options o = parse_ok({"--max-streams", "64", "--max-buffer", "8"});
+  BOOST_TEST(o.max_streams == 64u);
+  BOOST_TEST(o.max_buffer == std::size_t{8} << 20);
 }
 
 // After `--`, every word is the transport command's, even ones that look
