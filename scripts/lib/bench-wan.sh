@@ -1,14 +1,16 @@
 # shellcheck shell=bash disable=SC2153 # SRV_HOST and the like are the bench's
 # The WAN row of scripts/bench (issue 7). Sourced by scripts/bench, not run: it uses the
 # bench's helpers (bg, stop_pid, note, say, wait_listen, tunnel_down, log_tail, ratio) and
-# state (RES, TMP, BIN, CHANEM, NS_C, NS_P, PORT, DURATION, SOCAT_OPTS, TFUNNEL_OPTS, SRV_*, FWD_*).
+# state (RES, TMP, BIN, CHANEM, NS_C, NS_P, PORT, JOIN, DURATION, SOCAT_OPTS, TFUNNEL_OPTS, SRV_*,
+# FWD_*).
 #
 # Long, slow links, emulated by chanem (tests/tools/chanem.cpp: each direction sent at a rate
 # through a bounded queue, then delayed), for each channel of WAN_CHANNELS and three paths:
 #
 #   ssh -L       ssh -N -L, its ProxyCommand chanem running sshd -i in P
-#   tunnel/ssh   socat EXEC:'tfunnel -p PORT' EXEC:'ssh HOST tfunnel', the same ProxyCommand
-#   tunnel/pipe  socat EXEC:'tfunnel -p PORT' EXEC:'chanem ... -- tfunnel' (no ssh)
+#   tunnel/ssh   tfunnel -p PORT -- ssh HOST tfunnel, the same ProxyCommand
+#   tunnel/pipe  tfunnel -p PORT -- chanem ... -- tfunnel (no ssh)
+#   (or, with --join socat, socat EXEC:'tfunnel -p PORT' EXEC:'ssh HOST tfunnel' and the like)
 #
 # ssh reaches sshd through pipes (sshd -i, as inetd would start it), not TCP: a TCP connection
 # between chanem and sshd would add its socket buffers (megabytes, as soon as chanem's queue is
@@ -99,27 +101,32 @@ wan_sshl_up() {
 }
 
 wan_ssh_up() {
-	local proxy="$BIN${TFUNNEL_OPTS:+ $TFUNNEL_OPTS}"
-	wan_tunnel_up "$2" "EXEC:$TELL ssh ssh -F $TMP/ssh_config wan-${1/:/-} $proxy"
+	wan_tunnel_up "$2" ssh ssh -F "$TMP/ssh_config" "wan-${1/:/-}"
 }
 
 wan_pipe_up() {
-	local proxy="$BIN${TFUNNEL_OPTS:+ $TFUNNEL_OPTS}"
-	wan_tunnel_up "$2" "EXEC:$TELL proxy $(wan_chanem "$1") ip netns exec $NS_P $proxy"
+	# shellcheck disable=SC2046 # the chanem command line is a list of words
+	wan_tunnel_up "$2" proxy $(wan_chanem "$1") ip netns exec "$NS_P"
 }
 
-# wan_tunnel_up ROW ADDRESS: TPROXY rules on, socat joining a client (in C) and socat ADDRESS;
+# wan_tunnel_up ROW NAME TRANSPORT...: TPROXY rules on, a client in C joined (as --join says: it
+# runs TRANSPORT itself, or socat runs both) to TRANSPORT followed by the proxy's command line;
 # checked with one HTTP request. tunnel_down undoes it.
 wan_tunnel_up() {
-	local row=$1 addr=$2 i client="$BIN -p $PORT${TFUNNEL_OPTS:+ $TFUNNEL_OPTS}"
+	local row=$1 name=$2 i client="$BIN -p $PORT${TFUNNEL_OPTS:+ $TFUNNEL_OPTS}" proxy="$BIN${TFUNNEL_OPTS:+ $TFUNNEL_OPTS}"
+	shift 2
 	[[ -x $BIN ]] || { note "$row" "no tfunnel binary at $BIN"; return 1; }
 	if [[ -n $(topo_in "$NS_C" ss -Hltn "sport = :$PORT") ]]; then
 		note "$row" "port $PORT in C is taken already"
 		return 1
 	fi
 	topo_tproxy_on "$NS_C" "$PORT" || { note "$row" "TPROXY rules failed"; return 1; }
-	# shellcheck disable=SC2086 # SOCAT_OPTS is a list of options
-	bg "$row" socat $SOCAT_OPTS "EXEC:$TELL client ip netns exec $NS_C $client" "$addr"
+	# shellcheck disable=SC2086 # client, proxy and SOCAT_OPTS are lists of words
+	if [[ $JOIN == command ]]; then
+		bg "$row" topo_in "$NS_C" "$TELL" client $client -- "$TELL" "$name" "$@" $proxy
+	else
+		bg "$row" socat $SOCAT_OPTS "EXEC:$TELL client ip netns exec $NS_C $client" "EXEC:$TELL $name $* $proxy"
+	fi
 	# shellcheck disable=SC2034 # TUNNEL_PID is the bench's, for tunnel_down
 	TUNNEL_PID=$BG_LAST WAN_PID=$BG_LAST
 	wait_listen "$NS_C" "$PORT" || { note "$row" "client not listening on $PORT: $(wan_log_tail "$row")"; return 1; }
