@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "client/tproxy_listener.hpp"
+#include "client/remote_bootstrap.hpp"
 #include "client/transport.hpp"
 #include "client/udp_front.hpp"
 #include "common/capabilities.hpp"
@@ -21,6 +24,12 @@ namespace tfunnel {
 namespace asio = boost::asio;
 
 namespace {
+
+bool file_read(const char* path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return in.good() || in.eof() ? !out.empty() : false;
+}
 
 // Pauses between transport restarts (--reconnect): doubling, capped, and back
 // to the first once a channel came up.
@@ -41,21 +50,33 @@ class Client {
   }
 
   int run(int channel_in, int channel_out) {
-    if (options_.command.empty()) return session_run(channel_in, channel_out).status;
+    if (options_.command.empty() && options_.remote.empty()) return session_run(channel_in, channel_out).status;
+    std::string binary;
+    std::vector<std::string> command = options_.command;
+    if (!options_.remote.empty()) {
+      if (!file_read("/proc/self/exe", binary)) {
+        end_log({1, "--remote: cannot read its own binary to send it"});
+        return 1;
+      }
+      command = remote_command(options_, binary.size());
+    }
     auto retry = kFirstRetry;
     for (;;) {
-      Transport transport(options_.command);
+      Transport transport(command);
       std::string error;
       SessionEnd end;
       bool was_ready = false;
       if (!transport.start(error)) {
         end = {127, "transport: " + error};
       } else {
-        LOG_I(log_, "transport: started %s (pid %d)", options_.command[0].c_str(), static_cast<int>(transport.pid()));
-        end = session_run(transport.in_fd(), transport.out_fd(), &was_ready);
+        LOG_I(log_, "transport: started %s (pid %d)", command[0].c_str(), static_cast<int>(transport.pid()));
+        if (!options_.remote.empty() && !remote_bootstrap(transport.in_fd(), transport.out_fd(), binary, log_, error))
+          end = {1, error};
+        else
+          end = session_run(transport.in_fd(), transport.out_fd(), &was_ready);
         const TransportExit exit = transport.finish();
         if (!interrupted_) {
-          end.reason += "; " + options_.command[0] + " " + exit.text;
+          end.reason += "; " + command[0] + " " + exit.text;
           // The command's own failure says most: ssh's 255, a signal.
           if (exit.status != 0) end.status = exit.status;
         }
@@ -98,7 +119,7 @@ class Client {
     session.start(in, out);
     io_.restart();
     io_.run();
-    if (options_.command.empty()) end_log(session.end());
+    if (options_.command.empty() && options_.remote.empty()) end_log(session.end());
     return session.end();
   }
 

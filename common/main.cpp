@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (options.version) {
-    std::fputs("tfunnel " TFUNNEL_VERSION "\n", stdout);
+    std::fputs((tfunnel::options_version() + "\n").c_str(), stdout);
     return 0;
   }
   ::signal(SIGPIPE, SIG_IGN);

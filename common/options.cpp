@@ -7,6 +7,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "common/protocol.hpp"
+
 namespace tfunnel {
 
 namespace po = boost::program_options;
@@ -72,6 +74,11 @@ po::options_description options_description(Options& o, Verbosity& verbosity) {
         "answered by the proxy host's resolver (the firewall must divert them: tfunnel-firewall --dns)")
     ("resolv-conf", po::value<std::string>(&o.resolv_conf)->default_value(o.resolv_conf),
         "where the resolvers are read: the client's for --dns, the proxy's to answer them")
+    ("remote", po::value<std::string>(&o.remote),
+        "client: start the proxy on [USER@]HOST over ssh; tfunnel need not be installed there "
+        "(this binary is sent when HOST has no tfunnel of the same version)")
+    ("ssh-cmd", po::value<std::string>(&o.ssh_cmd)->default_value(o.ssh_cmd),
+        "client with --remote: the ssh command and its options, split at spaces (no shell), e.g. 'ssh -F cfg'")
     ("reconnect", po::bool_switch(&o.reconnect),
         "client with -- COMMAND: restart the command (1 s, doubling to 32 s) whenever the channel ends")
     ("fwmark", po::value<std::string>()->default_value(std::to_string(o.fwmark)),
@@ -122,7 +129,17 @@ ParseResult options_parse(const std::vector<std::string>& args, const std::strin
     if (dashes != args.end() && o.command.empty()) return {std::nullopt, "-- must be followed by a command"};
     if (!o.command.empty() && !o.port) return {std::nullopt, "-- COMMAND needs client mode (-p PORT)"};
     if (o.dns && !o.port) return {std::nullopt, "--dns is a client option (with -p PORT)"};
-    if (o.reconnect && o.command.empty()) return {std::nullopt, "--reconnect needs a transport command (-- COMMAND)"};
+    if (!o.remote.empty()) {
+      if (!o.port) return {std::nullopt, "--remote needs client mode (-p PORT)"};
+      if (!o.command.empty()) return {std::nullopt, "--remote and -- COMMAND exclude each other"};
+      // Passed to ssh as one argument after `--`; still no option look-alike.
+      if (o.remote[0] == '-' || std::any_of(o.remote.begin(), o.remote.end(), [](unsigned char c) {
+            return c <= ' ' || c == 0x7f || c == '\'' || c == '"' || c == '\\';
+          }))
+        return {std::nullopt, "--remote: not a host name: " + o.remote};
+    }
+    if (o.ssh_cmd.find_first_not_of(" \t") == std::string::npos) return {std::nullopt, "--ssh-cmd is empty"};
+    if (o.reconnect && o.command.empty() && o.remote.empty()) return {std::nullopt, "--reconnect needs a transport: -- COMMAND or --remote HOST"};
     // Upper bounds keep durations representable in the steady clock.
     if (!(o.connect_timeout > 0 && o.connect_timeout <= kMaxSeconds))
       return {std::nullopt, "--connect-timeout must be between 0 and 31536000 seconds"};
@@ -138,6 +155,10 @@ ParseResult options_parse(const std::vector<std::string>& args, const std::strin
   return {o, {}};
 }
 
+std::string options_version() {
+  return "tfunnel " TFUNNEL_VERSION " protocol " + std::to_string(protocol::kVersion);
+}
+
 std::string options_usage() {
   Options o = options_defaults("/proc/sys/net/netfilter");
   Verbosity v;
@@ -147,6 +168,8 @@ std::string options_usage() {
          "  tfunnel -p PORT [options] -- COMMAND [ARGS...]\n"
          "                              client, protocol over COMMAND's stdin/stdout\n"
          "                              (e.g. -- ssh HOST tfunnel)\n"
+         "  tfunnel -p PORT [options] --remote [USER@]HOST\n"
+         "                              client, proxy started on HOST over ssh\n"
          "  tfunnel [options]           proxy: protocol on stdin/stdout, unprivileged\n"
          "Join the two with any byte pipe, e.g.\n"
          "  socat EXEC:'tfunnel -p 12300' EXEC:'ssh HOST tfunnel'\n\n"

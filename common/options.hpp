@@ -27,6 +27,9 @@ struct Options {
   // stdin/stdout; empty: the channel is our own stdin/stdout.
   std::vector<std::string> command;
   bool reconnect = false;  // restart the command when the channel ends
+  // Client: start the proxy on this host over ssh (nothing installed there).
+  std::string remote;
+  std::string ssh_cmd = "ssh";
   // Client: DNS queries to its own resolvers go to the proxy's (--dns);
   // both roles read the resolvers from this file.
   bool dns = false;
@@ -47,5 +50,8 @@ struct ParseResult {
 ParseResult options_parse(const std::vector<std::string>& args,
                           const std::string& conntrack_dir = "/proc/sys/net/netfilter");
 std::string options_usage();
+// `tfunnel --version`: program and protocol version, one line. --remote
+// compares it to decide whether the remote tfunnel can be used.
+std::string options_version();
 
 }  // namespace tfunnel
