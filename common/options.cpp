@@ -80,7 +80,7 @@ po::options_description options_description(Options& o, Verbosity& verbosity) {
     ("ssh-cmd", po::value<std::string>(&o.ssh_cmd)->default_value(o.ssh_cmd),
         "client with --remote: the ssh command and its options, split at spaces (no shell), e.g. 'ssh -F cfg'")
     ("reconnect", po::bool_switch(&o.reconnect),
-        "client with -- COMMAND: restart the command (1 s, doubling to 32 s) whenever the channel ends")
+        "client with -- COMMAND or --remote: restart it (after 1 s, doubling to 32 s) whenever the channel ends")
     ("fwmark", po::value<std::string>()->default_value(std::to_string(o.fwmark)),
         "client: SO_MARK on every packet the client sends itself (decimal or 0x hex)")
     ("connect-timeout", po::value<double>(&o.connect_timeout)->default_value(o.connect_timeout),
