@@ -57,20 +57,24 @@ const std::vector<boost::asio::const_buffer>& OutQueue::batch_begin() {
   return buffers_;
 }
 
-void OutQueue::batch_end() {
-  for (const auto& f : data_inflight_) budget_used_ -= f.len;
+std::size_t OutQueue::batch_end() {
+  std::size_t data = 0;
+  for (const auto& f : data_inflight_) data += f.len;
+  budget_used_ -= data;
   data_inflight_.clear();
   buffers_.clear();
   // A burst of control frames (thousands of opens) must not pin its memory.
   if (control_inflight_.capacity() > 64 * 1024) std::vector<std::uint8_t>().swap(control_inflight_);
+  return data;
 }
 
-bool OutQueue::budget_try_reserve(std::uint32_t stream) {
-  if (waiters_.empty() && budget_used_ + kChunk <= budget_limit_) {
+bool OutQueue::budget_try_reserve(std::uint32_t stream, bool sparse) {
+  if ((waiters_.empty() && budget_used_ + kChunk <= budget_limit_) || (sparse && budget_used_ <= budget_limit_)) {
     budget_used_ += kChunk;
     return true;
   }
-  waiters_.push_back(stream);
+  if (sparse) waiters_.push_front(stream);
+  else waiters_.push_back(stream);
   return false;
 }
 

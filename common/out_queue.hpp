@@ -44,12 +44,16 @@ class OutQueue {
   // Moves what is queued into a batch and returns its buffers; they stay
   // valid until batch_end().
   const std::vector<boost::asio::const_buffer>& batch_begin();
-  void batch_end();
+  // Returns the data payload bytes the batch carried.
+  std::size_t batch_end();
 
   // ---- data budget -------------------------------------------------------
   // True: one chunk is reserved for `stream`. False: `stream` joined the
-  // waiters and is granted later through budget_grant().
-  bool budget_try_reserve(std::uint32_t stream);
+  // waiters and is granted later through budget_grant(). `sparse`: the
+  // stream starts a new burst (a keystroke, a request): it goes ahead of the
+  // streams that keep the budget busy and may pass the limit by one chunk,
+  // so it waits behind nothing but what already left for the channel.
+  bool budget_try_reserve(std::uint32_t stream, bool sparse = false);
   // A reservation ended without data (nothing to read, or the stream died).
   void budget_cancel() noexcept { budget_used_ -= kChunk; }
   // Grants waiting streams in FIFO order while the budget allows. `wake(id)`
@@ -63,6 +67,9 @@ class OutQueue {
     }
   }
   std::size_t budget_used() const noexcept { return budget_used_; }
+  // The channel's window (channel_control.hpp) moves the limit; reservations
+  // already made stand.
+  void set_budget_limit(std::size_t limit) noexcept { budget_limit_ = limit; }
   // Everything waiting or reserved: control bytes plus the data budget in use.
   std::size_t backlog() const noexcept { return control_.size() + budget_used_; }
 

@@ -77,7 +77,7 @@ const char* frame_error_text(FrameError e) noexcept {
 
 FrameError header_validate(const FrameHeader& h) noexcept {
   if (h.flags != 0) return FrameError::bad_flags;
-  const bool control = h.type == FrameType::ping || h.type == FrameType::pong;
+  const bool control = h.type == FrameType::ping || h.type == FrameType::pong || h.type == FrameType::ack;
   bool length_ok = false;
   switch (h.type) {
     case FrameType::udp_open:
@@ -91,6 +91,7 @@ FrameError header_validate(const FrameHeader& h) noexcept {
     case FrameType::credit: length_ok = h.length == kCreditSize; break;
     case FrameType::ping:
     case FrameType::pong: length_ok = h.length == kPingSize; break;
+    case FrameType::ack: length_ok = h.length == kAckSize; break;
     default: return FrameError::unknown_type;
   }
   if (!length_ok) return FrameError::bad_length;
@@ -183,6 +184,12 @@ std::array<std::uint8_t, kPingSize> ping_encode(std::uint64_t opaque) noexcept {
   endian::store_big_u64(out.data(), opaque);
   return out;
 }
+
+std::array<std::uint8_t, kAckSize> ack_encode(std::uint64_t received_total) noexcept {
+  return ping_encode(received_total);
+}
+
+std::uint64_t ack_decode(std::span<const std::uint8_t> in) noexcept { return ping_decode(in); }
 
 std::array<std::uint8_t, kRstSize> rst_encode(ResetReason r) noexcept {
   return {static_cast<std::uint8_t>(r)};

@@ -49,6 +49,7 @@ enum class FrameType : std::uint8_t {
   udp_open = 9,      // client->proxy: new UDP flow; payload = flow addresses
   datagram = 10,     // one whole UDP datagram (0..65535 bytes), no credit
   unreachable = 11,  // proxy->client: ICMP error for the flow; payload = kind(1)
+  ack = 12,          // stream 0; payload = data payload bytes received so far(8)
 };
 
 // What the proxy's flow socket learnt from ICMP, for the client to replay.
@@ -132,6 +133,7 @@ inline constexpr std::size_t kRstSize = 1;
 inline constexpr std::size_t kUnreachableSize = 1;
 inline constexpr std::size_t kCreditSize = 4;
 inline constexpr std::size_t kPingSize = 8;
+inline constexpr std::size_t kAckSize = 8;
 
 std::array<std::uint8_t, kCreditSize> credit_encode(std::uint32_t increment) noexcept;
 std::array<std::uint8_t, kPingSize> ping_encode(std::uint64_t opaque) noexcept;
@@ -139,6 +141,9 @@ std::array<std::uint8_t, kRstSize> rst_encode(ResetReason r) noexcept;
 
 std::uint32_t credit_decode(std::span<const std::uint8_t> in) noexcept;
 std::uint64_t ping_decode(std::span<const std::uint8_t> in) noexcept;
+// ack: the cumulative count, modulo 2^64, of data payload bytes received.
+std::array<std::uint8_t, kAckSize> ack_encode(std::uint64_t received_total) noexcept;
+std::uint64_t ack_decode(std::span<const std::uint8_t> in) noexcept;
 std::optional<ResetReason> rst_decode(std::span<const std::uint8_t> in) noexcept;
 std::array<std::uint8_t, kUnreachableSize> unreachable_encode(Unreachable u) noexcept;
 std::optional<Unreachable> unreachable_decode(std::span<const std::uint8_t> in) noexcept;

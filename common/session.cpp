@@ -119,6 +119,12 @@ awaitable<void> Session::read_loop() {
       }
       dispatch(r.frame);
     }
+    // One acknowledgement per read: the peer's window (channel_control.hpp)
+    // learns at once what left the channel.
+    if (received_total_ != ack_sent_ && !stopped_) {
+      ack_sent_ = received_total_;
+      send_control(FrameType::ack, 0, protocol::ack_encode(ack_sent_));
+    }
   }
 }
 
@@ -155,11 +161,15 @@ void Session::dispatch(const Frame& f) {
   const std::uint32_t id = f.header.stream;
   switch (f.header.type) {
     case FrameType::ping: send_control(FrameType::pong, 0, f.payload); return;
-    case FrameType::pong: return;  // any frame counts as a sign of life
+    case FrameType::pong: return on_pong(protocol::ping_decode(f.payload));
+    case FrameType::ack:
+      control_.on_ack(protocol::ack_decode(f.payload));
+      return budget_follow_window();
     case FrameType::open:
     case FrameType::udp_open: return dispatch_open(f);
     default: break;
   }
+  if (f.header.type == FrameType::data) received_total_ += f.payload.size();
   const auto it = streams_.find(id);
   if (it == streams_.end()) {
     // Frames already in flight when a stream closed are dropped.
@@ -262,6 +272,35 @@ void Session::budget_grant() {
   });
 }
 
+void Session::budget_follow_window() {
+  out_.set_budget_limit(std::min(kDataBudget, control_.room()));
+  budget_grant();
+}
+
+void Session::rtt_ping_maybe() {
+  if (rtt_ping_outstanding_ || control_.in_flight() == 0 || !handshake_done_) return;
+  rtt_ping_ns_ = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  rtt_ping_outstanding_ = true;
+  send_control(FrameType::ping, 0, protocol::ping_encode(rtt_ping_ns_));
+}
+
+// Every ping carries its send time: each pong is a round-trip sample.
+void Session::on_pong(std::uint64_t sent_ns) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point now = Clock::now();
+  const Clock::time_point sent{Clock::duration(static_cast<Clock::rep>(sent_ns))};
+  if (sent_ns == rtt_ping_ns_) rtt_ping_outstanding_ = false;
+  if (sent > now) return;  // not one of ours
+  control_.on_rtt(sent, now, used_);
+  LOG_D(log_, "channel: rtt %.1f ms (base %.1f), window %zu, in flight %zu, used %zu",
+        std::chrono::duration<double, std::milli>(control_.last_rtt()).count(),
+        std::chrono::duration<double, std::milli>(control_.base_rtt()).count(), control_.window(),
+        control_.in_flight(), used_);
+  used_ = control_.in_flight() + out_.budget_used();
+  budget_follow_window();
+  rtt_ping_maybe();
+}
+
 void Session::writer_wake() noexcept {
   if (writer_waiting_) writer_signal_.cancel();
 }
@@ -282,8 +321,10 @@ awaitable<void> Session::write_loop() {
            "channel write: " + ec.message());
       co_return;
     }
-    out_.batch_end();
-    budget_grant();
+    control_.on_written(out_.batch_end());
+    used_ = std::max(used_, control_.in_flight() + out_.budget_used());
+    budget_follow_window();
+    rtt_ping_maybe();
   }
 }
 

@@ -20,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/buffer_pool.hpp"
+#include "common/channel_control.hpp"
 #include "common/frame_reader.hpp"
 #include "common/log.hpp"
 #include "common/log_throttle.hpp"
@@ -79,7 +80,7 @@ class Session {
   // and counted, as a congested network would. False: dropped.
   bool send_datagram(std::uint32_t stream, std::span<const std::uint8_t> datagram);
   std::uint64_t datagrams_dropped() const noexcept { return datagrams_dropped_; }
-  bool budget_try_reserve(std::uint32_t stream) { return out_.budget_try_reserve(stream); }
+  bool budget_try_reserve(std::uint32_t stream, bool sparse) { return out_.budget_try_reserve(stream, sparse); }
   void budget_cancel() noexcept;
 
   // Bytes received for streams and not yet taken by their local sockets,
@@ -92,6 +93,8 @@ class Session {
   void buffered_release(std::size_t n) noexcept { buffered_ -= n; }
   std::size_t buffered() const noexcept { return buffered_; }
   LogThrottle& limit_log() noexcept { return limit_log_; }
+  // The channel's base round trip (0 before the first sample).
+  ChannelControl::Clock::duration channel_rtt() const noexcept { return control_.base_rtt(); }
 
   BufferPool& pool() noexcept { return pool_; }
   // Scratch space for one whole datagram, shared by every UDP flow.
@@ -113,6 +116,10 @@ class Session {
   void violation(const char* what, const protocol::Frame& f);
   void writer_wake() noexcept;
   void budget_grant();
+  // The data budget follows the channel's window (what may still be in flight).
+  void budget_follow_window();
+  void rtt_ping_maybe();
+  void on_pong(std::uint64_t sent_ns);
 
   boost::asio::any_io_executor executor_;
   protocol::Role role_;
@@ -134,6 +141,13 @@ class Session {
   bool stopped_ = false;
   SessionEnd end_;
   std::uint64_t datagrams_dropped_ = 0;
+  ChannelControl control_;
+  std::uint64_t received_total_ = 0;  // data payload bytes from the peer
+  std::uint64_t ack_sent_ = 0;        // the last count acknowledged to it
+  // One round-trip ping at a time while data is in flight.
+  bool rtt_ping_outstanding_ = false;
+  std::uint64_t rtt_ping_ns_ = 0;
+  std::size_t used_ = 0;  // most outstanding since the last round-trip sample
   std::size_t buffered_ = 0;
   LogThrottle limit_log_;
   // The channel fds' flags before us: our duplicates share them with the

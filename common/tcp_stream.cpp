@@ -57,6 +57,7 @@ void TcpStream::on_budget_granted() {
 awaitable<void> TcpStream::pump_out() {
   const auto self = shared_from_this();
   bool maybe_readable = true;  // data may have arrived before we started
+  bool sparse = true;          // a new burst: nothing read since the last EAGAIN
   while (!closed_) {
     if (!maybe_readable) {
       // Only after EAGAIN: an edge-triggered wait never misses data this way.
@@ -64,12 +65,13 @@ awaitable<void> TcpStream::pump_out() {
       co_await socket_.async_wait(asio::socket_base::wait_read, as_tuple_awaitable);
       if (closed_) co_return;
       maybe_readable = true;
+      sparse = true;
     }
     // While it waits for credit or budget nothing reads the socket, so only
     // its error state can tell that the application reset it meanwhile.
     if (!has_credit()) watch_start();
     if (!co_await wait_until(&TcpStream::has_credit)) co_return;
-    budget_granted_ = session_.budget_try_reserve(id());
+    budget_granted_ = session_.budget_try_reserve(id(), sparse);
     if (!budget_granted_) watch_start();
     if (!co_await wait_until(&TcpStream::has_budget)) {
       if (budget_granted_) session_.budget_cancel();
@@ -98,6 +100,7 @@ awaitable<void> TcpStream::pump_out() {
       fail(ResetReason::reset);
       co_return;
     }
+    sparse = false;
     flow_.on_sent(static_cast<std::uint32_t>(n));
     session_.send_data(id(), BufferPool::fit(std::move(block), n), static_cast<std::uint16_t>(n));
   }
@@ -167,16 +170,17 @@ void TcpStream::write_now(std::span<const std::uint8_t> payload) {
     return;
   }
   const std::size_t written_now = ec ? 0 : n;
-  written(written_now);
+  written(written_now, written_now == payload.size());
   if (written_now < payload.size()) {
     pending_append(payload.subspan(written_now));
     drain_start();
   }
 }
 
-void TcpStream::written(std::size_t n) {
+void TcpStream::written(std::size_t n, bool keeping_up) {
   if (n == 0) return;
-  if (const std::uint32_t credit = flow_.on_written(static_cast<std::uint32_t>(n)))
+  if (const std::uint32_t credit = flow_.on_written(static_cast<std::uint32_t>(n), keeping_up,
+                                                    std::chrono::steady_clock::now(), session_.channel_rtt()))
     session_.send_control(FrameType::credit, id(), protocol::credit_encode(credit));
 }
 
@@ -197,7 +201,7 @@ awaitable<void> TcpStream::drain() {
       co_return;
     }
     pending_consume(n);
-    written(n);
+    written(n, pending_.empty());
   }
   draining_ = false;
   if (fin_received_) shutdown_write();

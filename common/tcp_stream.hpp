@@ -65,7 +65,7 @@ class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> 
   // pending_ within the session's --max-buffer; past it the stream is reset.
   void pending_append(std::span<const std::uint8_t> bytes);
   void pending_consume(std::size_t n);
-  void written(std::size_t n);
+  void written(std::size_t n, bool keeping_up);
   void drain_start();
   void shutdown_write();
   void finish_if_done();

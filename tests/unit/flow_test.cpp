@@ -58,10 +58,10 @@ BOOST_AUTO_TEST_CASE(data_beyond_the_granted_credit_is_rejected_and_changes_noth
 BOOST_AUTO_TEST_CASE(credit_is_coalesced_until_half_the_window_is_written) {
   StreamFlow f;
   BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
-  BOOST_TEST(f.on_written(kHalf - 1) == 0u);
+  BOOST_TEST(f.on_written(kHalf - 1, false) == 0u);
   BOOST_TEST(f.recv_unacked == kHalf - 1);
   BOOST_TEST(f.recv_window == 0u);
-  BOOST_TEST(f.on_written(1) == kHalf);  // reaching half sends it all at once
+  BOOST_TEST(f.on_written(1, false) == kHalf);  // reaching half sends it all at once
   BOOST_TEST(f.recv_unacked == 0u);
   BOOST_TEST(f.recv_window == kHalf);  // and the sender may send that much again
 }
@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(many_small_writes_return_one_credit_at_half_the_window) {
   BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
   std::uint32_t frames = 0, credited = 0;
   for (std::uint32_t i = 0; i < kHalf; ++i) {
-    if (const std::uint32_t c = f.on_written(1)) {
+    if (const std::uint32_t c = f.on_written(1, false)) {
       ++frames;
       credited += c;
     }
@@ -83,9 +83,55 @@ BOOST_AUTO_TEST_CASE(many_small_writes_return_one_credit_at_half_the_window) {
 BOOST_AUTO_TEST_CASE(a_write_past_half_the_window_credits_everything_unacked) {
   StreamFlow f;
   BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
-  BOOST_TEST(f.on_written(100) == 0u);
-  BOOST_TEST(f.on_written(kHalf + 50) == kHalf + 150);
+  BOOST_TEST(f.on_written(100, false) == 0u);
+  BOOST_TEST(f.on_written(kHalf + 50, false) == kHalf + 150);
   BOOST_TEST(f.recv_window == kHalf + 150);
+}
+
+// A sender held back by the window (it used nearly all of it before half
+// came back) gets the window doubled while the local socket keeps up, up to
+// the maximum; a socket that does not keep up never grows it.
+BOOST_AUTO_TEST_CASE(a_window_limited_stream_gets_a_bigger_window_when_the_socket_keeps_up) {
+  StreamFlow f;
+  BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
+  BOOST_TEST(f.on_written(kHalf, true) == kHalf + kInitialWindow);
+  BOOST_TEST(f.recv_window_size == 2 * kInitialWindow);
+  BOOST_TEST(f.recv_window == kHalf + kInitialWindow);
+
+  StreamFlow slow;
+  BOOST_TEST_REQUIRE(slow.on_received(kInitialWindow));
+  BOOST_TEST(slow.on_written(kHalf, false) == kHalf);
+  BOOST_TEST(slow.recv_window_size == kInitialWindow);
+
+  // An application-limited sender (half its window still unused) stays put.
+  StreamFlow app;
+  BOOST_TEST_REQUIRE(app.on_received(kHalf));
+  BOOST_TEST(app.on_written(kHalf, true) == kHalf);
+  BOOST_TEST(app.recv_window_size == kInitialWindow);
+
+  // On a long channel credit in transit hides how much the sender used; half
+  // a window written within a round trip is the sign then.
+  using Clock = StreamFlow::Clock;
+  const Clock::time_point t0 = Clock::time_point() + std::chrono::hours(1);
+  StreamFlow lfn;
+  BOOST_TEST_REQUIRE(lfn.on_received(kHalf + 10));
+  BOOST_TEST(lfn.on_written(kHalf, true, t0, std::chrono::milliseconds(80)) == kHalf);  // the first: no history
+  BOOST_TEST_REQUIRE(lfn.on_received(kHalf));
+  BOOST_TEST(lfn.on_written(kHalf, true, t0 + std::chrono::milliseconds(40), std::chrono::milliseconds(80)) ==
+             kHalf + kInitialWindow);
+  StreamFlow paced;  // half a window per two round trips: application-limited
+  BOOST_TEST_REQUIRE(paced.on_received(kHalf + 10));
+  paced.on_written(kHalf, true, t0, std::chrono::milliseconds(80));
+  BOOST_TEST_REQUIRE(paced.on_received(kHalf));
+  BOOST_TEST(paced.on_written(kHalf, true, t0 + std::chrono::milliseconds(160), std::chrono::milliseconds(80)) == kHalf);
+
+  // Growth stops at the maximum.
+  StreamFlow big;
+  for (int i = 0; i < 40; ++i) {
+    BOOST_TEST_REQUIRE(big.on_received(big.recv_window));
+    big.on_written(big.recv_window_size - big.recv_unacked, true);
+  }
+  BOOST_TEST(big.recv_window_size == StreamFlow::kMaxStreamWindow);
 }
 
 BOOST_AUTO_TEST_CASE(credit_grows_the_send_window) {
@@ -137,7 +183,7 @@ BOOST_AUTO_TEST_CASE(after_a_full_window_is_written_credit_is_always_returned) {
       while (left > 0) {
         const std::uint32_t n = std::min(
             left, c.piece ? c.piece : std::uniform_int_distribution<std::uint32_t>(1, 40000)(rng));
-        credited += f.on_written(n);
+        credited += f.on_written(n, false);
         left -= n;
       }
       BOOST_TEST(credited > 0u);
@@ -175,7 +221,7 @@ BOOST_AUTO_TEST_CASE(sender_and_receiver_never_deadlock_and_windows_agree) {
               std::uniform_int_distribution<std::uint64_t>(1, buffered)(rng));
           buffered -= n;
           written += n;
-          if (const std::uint32_t credit = receiver.on_written(n))
+          if (const std::uint32_t credit = receiver.on_written(n, false))
             BOOST_TEST_REQUIRE(sender.on_credit(credit));
         } else {
           BOOST_TEST_REQUIRE(sender.send_window > 0u, "deadlock after " << sent << " bytes");

@@ -249,7 +249,9 @@ BOOST_AUTO_TEST_CASE(malformed_headers_are_rejected_before_the_payload_arrives) 
   const std::vector<Case> cases = {
       // type
       {"type 0", {0x00, 0, 0x00, 0x00, 0, 0, 0, 1}, FrameError::unknown_type},
-      {"type 12", {0x0c, 0, 0x00, 0x00, 0, 0, 0, 1}, FrameError::unknown_type},
+      {"type 13", {0x0d, 0, 0x00, 0x00, 0, 0, 0, 1}, FrameError::unknown_type},
+      {"ack length 4", {0x0c, 0, 0x00, 0x04, 0, 0, 0, 0}, FrameError::bad_length},
+      {"ack on a stream", {0x0c, 0, 0x00, 0x08, 0, 0, 0, 1}, FrameError::bad_stream},
       {"type 255", {0xff, 0, 0x00, 0x01, 0, 0, 0, 1}, FrameError::unknown_type},
       // flags
       {"data with flag 0x01", {0x03, 0x01, 0x00, 0x01, 0, 0, 0, 1}, FrameError::bad_flags},

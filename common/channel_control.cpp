@@ -1,0 +1,46 @@
+#include "common/channel_control.hpp"
+
+#include <algorithm>
+
+namespace tfunnel {
+
+void ChannelControl::on_ack(std::uint64_t received_total) noexcept {
+  // Never behind, never past what was written: a confused peer cannot make
+  // room appear.
+  if (received_total > acked_ && received_total <= written_) acked_ = received_total;
+}
+
+ChannelControl::Clock::duration ChannelControl::base_rtt() const noexcept {
+  return mins_.empty() ? Clock::duration{} : mins_.front().rtt;
+}
+
+void ChannelControl::on_rtt(Clock::time_point sent, Clock::time_point now, std::size_t used) {
+  const Clock::duration rtt = now - sent;
+  if (rtt < Clock::duration{}) return;
+  last_rtt_ = rtt;
+  // Windowed minimum: a route or load change raises the base within
+  // base_memory instead of leaving the window starved for ever.
+  while (!mins_.empty() && mins_.back().rtt >= rtt) mins_.pop_back();
+  mins_.push_back({now, rtt});
+  while (mins_.front().at < now - s_.base_memory) mins_.pop_front();
+
+  const Clock::duration base = base_rtt();
+  if (rtt <= base + s_.target) {
+    // Only while the window is what limits: an idle channel keeps its size.
+    if (used + used / 8 < window_) return;
+    // Up by a quarter per round trip until a queue was first seen (the BDP
+    // is unknown), then by 1/32: each step past the BDP costs a little delay.
+    const std::size_t step = fast_ ? window_ / 4 : window_ / 32;
+    window_ = std::min(s_.max_window, window_ + std::max<std::size_t>(step, kStep));
+    calm_ = rtt <= base + s_.target / 4 ? calm_ + 1 : 0;
+    if (calm_ >= kCalmToProbe) fast_ = true;  // far from any queue for long: the path got faster
+    return;
+  }
+  // A queue of (rtt - base) built up: aim at a round trip of base + target.
+  fast_ = false;
+  calm_ = 0;
+  const double scale = std::chrono::duration<double>(base + s_.target) / std::chrono::duration<double>(rtt);
+  window_ = std::max(s_.min_window, static_cast<std::size_t>(static_cast<double>(window_) * scale));
+}
+
+}  // namespace tfunnel

@@ -1,0 +1,68 @@
+// How many data bytes one side keeps in flight across the channel, without
+// I/O. The bytes written and not yet acknowledged by the peer sit in pipes,
+// ssh's buffers and the network's queues; past the bandwidth-delay product
+// they only add delay for every stream, interactive ones included. So the
+// window follows the channel's round trip (pings), delay-based like Vegas or
+// LEDBAT: it grows while the round trip stays within `target` of the smallest
+// one seen lately and the window is in use, and shrinks in proportion when
+// the round trip says a queue has built.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+
+namespace tfunnel {
+
+class ChannelControl {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  struct Settings {
+    std::size_t min_window = 32 * 1024;
+    std::size_t max_window = 64u << 20;
+    std::size_t initial_window = 256 * 1024;
+    Clock::duration target = std::chrono::milliseconds(5);  // queueing delay allowed
+    Clock::duration base_memory = std::chrono::seconds(10);  // how long a minimum counts
+  };
+
+  ChannelControl() : ChannelControl(Settings{}) {}
+  explicit ChannelControl(const Settings& s) : s_(s), window_(s.initial_window) {}
+
+  // Data payload bytes written to the channel.
+  void on_written(std::size_t n) noexcept { written_ += n; }
+  // The peer's count of data payload bytes it received (cumulative).
+  void on_ack(std::uint64_t received_total) noexcept;
+  // A round trip measured by a ping sent at `sent` and answered at `now`;
+  // `used` is the most this side had outstanding since the previous sample.
+  void on_rtt(Clock::time_point sent, Clock::time_point now, std::size_t used);
+
+  std::size_t window() const noexcept { return window_; }
+  std::size_t in_flight() const noexcept { return static_cast<std::size_t>(written_ - acked_); }
+  // What may still be reserved or queued: the window minus what is in flight.
+  std::size_t room() const noexcept { return window_ > in_flight() ? window_ - in_flight() : 0; }
+  Clock::duration base_rtt() const noexcept;
+  Clock::duration last_rtt() const noexcept { return last_rtt_; }
+
+ private:
+  struct Sample {
+    Clock::time_point at;
+    Clock::duration rtt;
+  };
+
+  static constexpr std::size_t kStep = 16384;
+  static constexpr int kCalmToProbe = 8;
+
+  Settings s_;
+  std::size_t window_;
+  bool fast_ = true;
+  int calm_ = 0;
+  std::uint64_t written_ = 0;
+  std::uint64_t acked_ = 0;
+  // Candidates for the windowed minimum, increasing in rtt and time.
+  std::deque<Sample> mins_;
+  Clock::duration last_rtt_{};
+};
+
+}  // namespace tfunnel

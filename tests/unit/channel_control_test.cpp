@@ -1,0 +1,128 @@
+// Specification of ChannelControl (common/channel_control.hpp), on synthetic
+// traces: a link of a given rate and base round trip whose queue delays every
+// byte beyond the bandwidth-delay product.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/channel_control.hpp"
+
+namespace {
+
+using tfunnel::ChannelControl;
+using Clock = ChannelControl::Clock;
+using namespace std::chrono_literals;
+
+// A sender that always has data, over a link of `bytes_per_s` and `base`
+// round trip: each round it fills the window, and the round trip it sees is
+// the base plus the time the bytes beyond the BDP wait in the queue.
+struct Link {
+  double bytes_per_s;
+  Clock::duration base;
+
+  Clock::duration rtt_for(std::size_t in_flight) const {
+    const double bdp = bytes_per_s * std::chrono::duration<double>(base).count();
+    const double queued = std::max(0.0, static_cast<double>(in_flight) - bdp);
+    return base + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(queued / bytes_per_s));
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(channel_control)
+
+BOOST_AUTO_TEST_CASE(acks_free_room_and_never_move_backwards) {
+  ChannelControl c;
+  const std::size_t w = c.window();
+  BOOST_TEST(c.room() == w);
+  c.on_written(100000);
+  BOOST_TEST(c.in_flight() == 100000u);
+  BOOST_TEST(c.room() == w - 100000);
+  c.on_ack(60000);
+  BOOST_TEST(c.in_flight() == 40000u);
+  c.on_ack(50000);  // older count: ignored
+  BOOST_TEST(c.in_flight() == 40000u);
+  c.on_ack(200000);  // more than was written: ignored
+  BOOST_TEST(c.in_flight() == 40000u);
+  c.on_ack(100000);
+  BOOST_TEST(c.in_flight() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(base_rtt_is_the_windowed_minimum) {
+  ChannelControl c;
+  const auto t0 = Clock::time_point() + 1h;
+  c.on_rtt(t0, t0 + 50ms, 0);
+  c.on_rtt(t0 + 1s, t0 + 1s + 20ms, 0);
+  c.on_rtt(t0 + 2s, t0 + 2s + 30ms, 0);
+  BOOST_TEST((c.base_rtt() == 20ms));
+  // Ten seconds later the 20 ms sample is forgotten: the route changed.
+  c.on_rtt(t0 + 12s, t0 + 12s + 40ms, 0);
+  BOOST_TEST((c.base_rtt() == 30ms || c.base_rtt() == 40ms));
+  c.on_rtt(t0 + 13s, t0 + 13s + 40ms, 0);
+  BOOST_TEST((c.base_rtt() == 40ms));
+}
+
+BOOST_AUTO_TEST_CASE(an_unused_window_does_not_grow) {
+  ChannelControl c;
+  const auto t0 = Clock::time_point() + 1h;
+  const std::size_t w = c.window();
+  for (int i = 0; i < 50; ++i) c.on_rtt(t0 + i * 10ms, t0 + i * 10ms + 1ms, 1000);
+  BOOST_TEST(c.window() == w);
+}
+
+// 100 Mbit/s, 80 ms: the BDP is 1 MB. From its first window the control
+// reaches the line's rate within a few seconds and keeps the queue near
+// `target`, well under the goal of idle + 10 ms.
+BOOST_AUTO_TEST_CASE(a_long_fat_link_gets_its_bdp_and_a_short_queue) {
+  ChannelControl c;
+  const Link link{100e6 / 8, 80ms};
+  auto now = Clock::time_point() + 1h;
+  Clock::duration rtt{};
+  for (int i = 0; i < 100; ++i) {
+    const std::size_t w = c.window();
+    rtt = link.rtt_for(w);
+    c.on_rtt(now, now + rtt, w);
+    now += rtt;
+  }
+  const double bdp = 1e6;
+  BOOST_TEST(static_cast<double>(c.window()) >= 0.9 * bdp);
+  BOOST_TEST((rtt <= 80ms + 12ms));
+  BOOST_TEST((c.base_rtt() == 80ms));
+}
+
+// 10 Mbit/s, 20 ms: the BDP (25 kB) is below the first window; the window
+// shrinks until the queue is about `target`.
+BOOST_AUTO_TEST_CASE(a_slow_link_sheds_its_queue) {
+  ChannelControl c;
+  const Link link{10e6 / 8, 20ms};
+  auto now = Clock::time_point() + 1h;
+  Clock::duration rtt{};
+  // The first samples meet an empty link: they set the base.
+  c.on_rtt(now, now + 20ms, 0);
+  for (int i = 0; i < 100; ++i) {
+    const std::size_t w = c.window();
+    rtt = link.rtt_for(w);
+    c.on_rtt(now, now + rtt, w);
+    now += rtt;
+  }
+  const double ms = std::chrono::duration<double>(rtt).count() * 1000;
+  BOOST_TEST_MESSAGE("rtt " << ms << " ms, window " << c.window());
+  BOOST_TEST((rtt <= 20ms + 15ms));
+  BOOST_TEST(c.window() >= 25000u);  // still at least the BDP: the line stays full
+  BOOST_TEST(c.window() >= ChannelControl::Settings{}.min_window);
+}
+
+// A local pipe: round trips far below the target never shrink the window,
+// which grows to its maximum while in use.
+BOOST_AUTO_TEST_CASE(a_fast_local_pipe_is_not_held_back) {
+  ChannelControl c;
+  auto now = Clock::time_point() + 1h;
+  for (int i = 0; i < 200; ++i) {
+    c.on_rtt(now, now + 300us, c.window());
+    now += 1ms;
+  }
+  BOOST_TEST(c.window() == ChannelControl::Settings{}.max_window);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
