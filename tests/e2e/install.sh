@@ -17,9 +17,9 @@ require_progs cmake cpack dpkg-deb dpkg
 BUILD=$(cd "$(dirname "$TFUNNEL_BIN")" && pwd)
 [[ -f $BUILD/cmake_install.cmake && -f $BUILD/CPackConfig.cmake ]] ||
 	skip "$BUILD is not a build directory of tfunnel (no cmake_install.cmake or CPackConfig.cmake)"
-VERSION=$("$TFUNNEL_BIN" --version)
-VERSION=${VERSION#tfunnel }
-[[ $VERSION =~ ^[0-9]+\.[0-9]+ ]] || die "tfunnel --version printed '$VERSION'"
+VERSION_LINE=$("$TFUNNEL_BIN" --version) # tfunnel VERSION protocol N
+[[ $VERSION_LINE =~ ^tfunnel\ ([0-9]+\.[0-9]+[^ ]*) ]] || die "tfunnel --version printed '$VERSION_LINE'"
+VERSION=${BASH_REMATCH[1]}
 
 # expect_files ROOT FILE...: the regular files under ROOT are exactly FILE... (paths from ROOT).
 expect_files() {
@@ -35,11 +35,11 @@ expect_unit_paths() {
 	local unit=$1
 	grep -qxF "ExecStartPre=+$3/tfunnel-firewall up --name tf-%i -p \${PORT} --ssh-server [\${SSH_HOST}]:\${SSH_PORT} \$FIREWALL_OPTS \$SUBNETS" "$unit" ||
 		die "$unit: no ExecStartPre running $3/tfunnel-firewall up"
-	grep -qE "^ExecStart=$2/tfunnel -p \\$\\{PORT\\} --reconnect .*-- ssh " "$unit" ||
-		die "$unit: no ExecStart running $2/tfunnel -p PORT --reconnect -- ssh"
+	grep -qE "^ExecStart=$2/tfunnel -p \\$\\{PORT\\} --reconnect --remote " "$unit" ||
+		die "$unit: no ExecStart running $2/tfunnel -p PORT --reconnect --remote"
 	grep -qxF "ExecStopPost=+$3/tfunnel-firewall down --name tf-%i" "$unit" ||
 		die "$unit: no ExecStopPost running $3/tfunnel-firewall down"
-	! grep -q '@' <(grep -v '^#' "$unit") || die "$unit: a placeholder was left: $(grep '@' "$unit")"
+	! grep -q '@TFUNNEL_' "$unit" || die "$unit: a placeholder was left: $(grep '@TFUNNEL_' "$unit")"
 }
 
 # --- cmake --install --prefix ------------------------------------------------------------------
@@ -52,7 +52,7 @@ expect_files "$PREFIX" bin/tfunnel sbin/tfunnel-firewall lib/systemd/system/tfun
 	share/doc/tfunnel/README.md share/doc/tfunnel/docs/PROTOCOL.md share/doc/tfunnel/examples/tfunnel.conf
 [[ -x $PREFIX/bin/tfunnel && -x $PREFIX/sbin/tfunnel-firewall ]] || die "installed programs are not executable"
 got=$("$PREFIX/bin/tfunnel" --version) || die "installed tfunnel --version failed"
-[[ $got == "tfunnel $VERSION" ]] || die "installed tfunnel --version printed '$got'"
+[[ $got == "$VERSION_LINE" ]] || die "installed tfunnel --version printed '$got'"
 got=$(env -i "$PREFIX/bin/tfunnel" --version) || die "installed tfunnel --version failed in an empty environment"
 "$PREFIX/sbin/tfunnel-firewall" --help | grep -q '^Usage: tfunnel-firewall up' ||
 	die "installed tfunnel-firewall --help printed no usage"
@@ -144,6 +144,6 @@ grep -qF "setcap $CAPS /usr/bin/tfunnel" "$E2E_TMP/control/postinst" || die "the
 sh -n "$E2E_TMP/control/postinst" || die "the postinst is not valid sh"
 dpkg-deb -x "$DEB" "$E2E_TMP/root"
 got=$("$E2E_TMP/root/usr/bin/tfunnel" --version) || die "the packaged tfunnel --version failed"
-[[ $got == "tfunnel $VERSION" ]] || die "the packaged tfunnel --version printed '$got'"
+[[ $got == "$VERSION_LINE" ]] || die "the packaged tfunnel --version printed '$got'"
 expect_unit_paths "$E2E_TMP/root/usr/lib/systemd/system/tfunnel@.service" /usr/bin /usr/sbin
 e2e_log "$(basename "$DEB"): $(stat -c %s "$DEB") bytes, Depends: $(field Depends)"
