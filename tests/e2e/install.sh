@@ -59,6 +59,7 @@ got=$(env -i "$PREFIX/bin/tfunnel" --version) || die "installed tfunnel --versio
 grep -qF "setcap $CAPS $PREFIX/bin/tfunnel" "$E2E_TMP/install.log" ||
 	die "cmake --install did not say how to setcap the client: $(cat "$E2E_TMP/install.log")"
 expect_unit_paths "$PREFIX/lib/systemd/system/tfunnel@.service" "$PREFIX/bin" "$PREFIX/sbin"
+# shellcheck disable=SC2016 # a regular expression and a set of characters, not expansions
 for var in $(grep -oE '\$\{?[A-Z_]+' "$PREFIX/lib/systemd/system/tfunnel@.service" | tr -d '${' | sort -u); do
 	grep -qE "^$var=" "$PREFIX/share/doc/tfunnel/examples/tfunnel.conf" ||
 		die "the unit uses \$$var, which the example tfunnel.conf does not set"
@@ -89,7 +90,7 @@ if command -v setcap >/dev/null && command -v getcap >/dev/null; then
 	install_setcap "$E2E_TMP/capped" || die "install with TFUNNEL_SETCAP=ON failed: $(cat "$E2E_TMP/setcap.log")"
 	got=$(getcap "$E2E_TMP/capped/bin/tfunnel")
 	for cap in cap_net_admin cap_net_raw cap_net_bind_service; do
-		[[ $got =~ [\ ,]$cap[,=] && $got == *=ep ]] || die "getcap of the installed tfunnel: '$got', no $cap=ep"
+		[[ $got =~ [\ ,]${cap}[,=] && $got == *=ep ]] || die "getcap of the installed tfunnel: '$got', no $cap=ep"
 	done
 	[[ -z $(getcap "$TFUNNEL_BIN") ]] || e2e_log "note: $TFUNNEL_BIN itself has capabilities"
 	e2e_log "TFUNNEL_SETCAP=ON without setcap fails and says so"
