@@ -14,10 +14,28 @@ ChannelControl::Clock::duration ChannelControl::base_rtt() const noexcept {
   return mins_.empty() ? Clock::duration{} : mins_.front().rtt;
 }
 
+double ChannelControl::rate() const noexcept {
+  return rates_.empty() ? 0.0 : *std::max_element(rates_.begin(), rates_.end());
+}
+
+std::size_t ChannelControl::quantum(std::size_t max) const noexcept {
+  const double r = rate();
+  if (r <= 0) return max;
+  const double q = r * std::chrono::duration<double>(kQuantumTime).count();
+  return std::clamp<std::size_t>(static_cast<std::size_t>(q), std::min<std::size_t>(2048, max), max);
+}
+
 void ChannelControl::on_rtt(Clock::time_point sent, Clock::time_point now, std::size_t used) {
   const Clock::duration rtt = now - sent;
   if (rtt < Clock::duration{}) return;
   last_rtt_ = rtt;
+  // Only while busy: an idle channel's rate says nothing of its capacity.
+  if (rate_at_ != Clock::time_point{} && now > rate_at_ && acked_ > rate_acked_ && used >= kRateBusy) {
+    rates_.push_back(static_cast<double>(acked_ - rate_acked_) / std::chrono::duration<double>(now - rate_at_).count());
+    if (rates_.size() > kRateSamples) rates_.pop_front();
+  }
+  rate_at_ = now;
+  rate_acked_ = acked_;
   // Windowed minimum: a route or load change raises the base within
   // base_memory instead of leaving the window starved for ever.
   while (!mins_.empty() && mins_.back().rtt >= rtt) mins_.pop_back();

@@ -2,7 +2,7 @@
 //
 // The receiver grants the sender a window of bytes; the sender spends it with
 // each DATA frame; the receiver returns credit as bytes are written to the
-// local socket, coalesced into one CREDIT frame per half window.
+// local socket, coalesced into one CREDIT frame per quarter window.
 #pragma once
 
 #include <algorithm>
@@ -20,7 +20,8 @@ struct StreamFlow {
   std::uint32_t recv_window = protocol::kInitialWindow;
   // Bytes received and written out locally but not yet credited back.
   std::uint32_t recv_unacked = 0;
-  // The window we grant; credit is returned once half of it is consumed.
+  // The window we grant; credit is returned once a quarter of it is consumed
+  // (a half would leave the sender idle for half of each round trip).
   std::uint32_t recv_window_size = protocol::kInitialWindow;
 
   void on_sent(std::uint32_t n) noexcept { send_window -= n; }
@@ -47,7 +48,7 @@ struct StreamFlow {
   // (0 to keep coalescing). `keeping_up`: nothing waits for the socket.
   //
   // Auto-tuning: the window limits the sender when it used up nearly all of
-  // its credit since our last credit frame, or when half a window went by in
+  // its credit since our last credit frame, or when a quarter window went by in
   // less than the channel's round trip (window / rtt is then the stream's
   // rate: credit in transit hides the first sign on a long channel). Then,
   // while the local socket keeps up, the window doubles, up to
@@ -56,7 +57,7 @@ struct StreamFlow {
   std::uint32_t on_written(std::uint32_t n, bool keeping_up, Clock::time_point now = {},
                            Clock::duration channel_rtt = {}) noexcept {
     recv_unacked += n;
-    if (recv_unacked < recv_window_size / 2) return 0;
+    if (recv_unacked < recv_window_size / 4) return 0;
     std::uint32_t credit = recv_unacked;
     const bool quick = channel_rtt > Clock::duration{} && now - last_credit_at < channel_rtt;
     last_credit_at = now;

@@ -95,6 +95,8 @@ class Session {
   LogThrottle& limit_log() noexcept { return limit_log_; }
   // The channel's base round trip (0 before the first sample).
   ChannelControl::Clock::duration channel_rtt() const noexcept { return control_.base_rtt(); }
+  // The most a stream reads from its socket at once (channel_control.hpp).
+  std::size_t read_quantum() const noexcept { return control_.quantum(BufferPool::kBlockSize); }
 
   BufferPool& pool() noexcept { return pool_; }
   // Scratch space for one whole datagram, shared by every UDP flow.

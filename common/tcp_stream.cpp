@@ -80,7 +80,7 @@ awaitable<void> TcpStream::pump_out() {
     budget_granted_ = false;
 
     Block block = session_.pool().get();
-    const std::size_t max = std::min<std::size_t>(BufferPool::kBlockSize, flow_.send_window);
+    const std::size_t max = std::min<std::size_t>(session_.read_quantum(), flow_.send_window);
     boost::system::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(block.get(), max), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {

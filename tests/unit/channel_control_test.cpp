@@ -125,4 +125,26 @@ BOOST_AUTO_TEST_CASE(a_fast_local_pipe_is_not_held_back) {
   BOOST_TEST(c.window() == ChannelControl::Settings{}.max_window);
 }
 
+// Reads follow the channel's rate: 2 ms of it, between 2 KiB and the block.
+BOOST_AUTO_TEST_CASE(the_read_quantum_follows_the_delivery_rate) {
+  ChannelControl c;
+  BOOST_TEST(c.quantum(16384) == 16384u);  // no estimate yet
+  auto now = Clock::time_point() + 1h;
+  // 10 Mbit/s: 1.25 MB/s acknowledged, a sample per 20 ms round trip.
+  std::uint64_t total = 0;
+  c.on_rtt(now, now + 20ms, 30000);
+  now += 20ms;
+  for (int i = 0; i < 10; ++i) {
+    c.on_written(25000);
+    total += 25000;
+    c.on_ack(total);
+    c.on_rtt(now, now + 20ms, 30000);
+    now += 20ms;
+  }
+  BOOST_TEST(c.rate() > 1.2e6);
+  BOOST_TEST(c.rate() < 1.3e6);
+  BOOST_TEST(c.quantum(16384) == 2500u);
+  BOOST_TEST(c.quantum(1000) == 1000u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

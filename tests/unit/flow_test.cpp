@@ -13,7 +13,8 @@ namespace {
 using tfunnel::StreamFlow;
 using tfunnel::protocol::kInitialWindow;
 using tfunnel::protocol::kMaxWindow;
-constexpr std::uint32_t kHalf = kInitialWindow / 2;
+// Credit goes back once a quarter of the window was written (flow.hpp).
+constexpr std::uint32_t kStep = kInitialWindow / 4;
 
 }  // namespace
 
@@ -55,75 +56,75 @@ BOOST_AUTO_TEST_CASE(data_beyond_the_granted_credit_is_rejected_and_changes_noth
   BOOST_TEST(f.recv_window == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(credit_is_coalesced_until_half_the_window_is_written) {
+BOOST_AUTO_TEST_CASE(credit_is_coalesced_until_a_quarter_of_the_window_is_written) {
   StreamFlow f;
   BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
-  BOOST_TEST(f.on_written(kHalf - 1, false) == 0u);
-  BOOST_TEST(f.recv_unacked == kHalf - 1);
+  BOOST_TEST(f.on_written(kStep - 1, false) == 0u);
+  BOOST_TEST(f.recv_unacked == kStep - 1);
   BOOST_TEST(f.recv_window == 0u);
-  BOOST_TEST(f.on_written(1, false) == kHalf);  // reaching half sends it all at once
+  BOOST_TEST(f.on_written(1, false) == kStep);  // reaching a quarter sends it all at once
   BOOST_TEST(f.recv_unacked == 0u);
-  BOOST_TEST(f.recv_window == kHalf);  // and the sender may send that much again
+  BOOST_TEST(f.recv_window == kStep);  // and the sender may send that much again
 }
 
-BOOST_AUTO_TEST_CASE(many_small_writes_return_one_credit_at_half_the_window) {
+BOOST_AUTO_TEST_CASE(many_small_writes_return_one_credit_per_quarter_window) {
   StreamFlow f;
   BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
   std::uint32_t frames = 0, credited = 0;
-  for (std::uint32_t i = 0; i < kHalf; ++i) {
+  for (std::uint32_t i = 0; i < kStep; ++i) {
     if (const std::uint32_t c = f.on_written(1, false)) {
       ++frames;
       credited += c;
     }
   }
   BOOST_TEST(frames == 1u);
-  BOOST_TEST(credited == kHalf);
+  BOOST_TEST(credited == kStep);
 }
 
-BOOST_AUTO_TEST_CASE(a_write_past_half_the_window_credits_everything_unacked) {
+BOOST_AUTO_TEST_CASE(a_write_past_a_quarter_of_the_window_credits_everything_unacked) {
   StreamFlow f;
   BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
   BOOST_TEST(f.on_written(100, false) == 0u);
-  BOOST_TEST(f.on_written(kHalf + 50, false) == kHalf + 150);
-  BOOST_TEST(f.recv_window == kHalf + 150);
+  BOOST_TEST(f.on_written(kStep + 50, false) == kStep + 150);
+  BOOST_TEST(f.recv_window == kStep + 150);
 }
 
-// A sender held back by the window (it used nearly all of it before half
+// A sender held back by the window (it used nearly all of it before a quarter
 // came back) gets the window doubled while the local socket keeps up, up to
 // the maximum; a socket that does not keep up never grows it.
 BOOST_AUTO_TEST_CASE(a_window_limited_stream_gets_a_bigger_window_when_the_socket_keeps_up) {
   StreamFlow f;
   BOOST_TEST_REQUIRE(f.on_received(kInitialWindow));
-  BOOST_TEST(f.on_written(kHalf, true) == kHalf + kInitialWindow);
+  BOOST_TEST(f.on_written(kStep, true) == kStep + kInitialWindow);
   BOOST_TEST(f.recv_window_size == 2 * kInitialWindow);
-  BOOST_TEST(f.recv_window == kHalf + kInitialWindow);
+  BOOST_TEST(f.recv_window == kStep + kInitialWindow);
 
   StreamFlow slow;
   BOOST_TEST_REQUIRE(slow.on_received(kInitialWindow));
-  BOOST_TEST(slow.on_written(kHalf, false) == kHalf);
+  BOOST_TEST(slow.on_written(kStep, false) == kStep);
   BOOST_TEST(slow.recv_window_size == kInitialWindow);
 
-  // An application-limited sender (half its window still unused) stays put.
+  // An application-limited sender (most of its window unused) stays put.
   StreamFlow app;
-  BOOST_TEST_REQUIRE(app.on_received(kHalf));
-  BOOST_TEST(app.on_written(kHalf, true) == kHalf);
+  BOOST_TEST_REQUIRE(app.on_received(kStep));
+  BOOST_TEST(app.on_written(kStep, true) == kStep);
   BOOST_TEST(app.recv_window_size == kInitialWindow);
 
-  // On a long channel credit in transit hides how much the sender used; half
+  // On a long channel credit in transit hides how much the sender used; a quarter
   // a window written within a round trip is the sign then.
   using Clock = StreamFlow::Clock;
   const Clock::time_point t0 = Clock::time_point() + std::chrono::hours(1);
   StreamFlow lfn;
-  BOOST_TEST_REQUIRE(lfn.on_received(kHalf + 10));
-  BOOST_TEST(lfn.on_written(kHalf, true, t0, std::chrono::milliseconds(80)) == kHalf);  // the first: no history
-  BOOST_TEST_REQUIRE(lfn.on_received(kHalf));
-  BOOST_TEST(lfn.on_written(kHalf, true, t0 + std::chrono::milliseconds(40), std::chrono::milliseconds(80)) ==
-             kHalf + kInitialWindow);
-  StreamFlow paced;  // half a window per two round trips: application-limited
-  BOOST_TEST_REQUIRE(paced.on_received(kHalf + 10));
-  paced.on_written(kHalf, true, t0, std::chrono::milliseconds(80));
-  BOOST_TEST_REQUIRE(paced.on_received(kHalf));
-  BOOST_TEST(paced.on_written(kHalf, true, t0 + std::chrono::milliseconds(160), std::chrono::milliseconds(80)) == kHalf);
+  BOOST_TEST_REQUIRE(lfn.on_received(kStep + 10));
+  BOOST_TEST(lfn.on_written(kStep, true, t0, std::chrono::milliseconds(80)) == kStep);  // the first: no history
+  BOOST_TEST_REQUIRE(lfn.on_received(kStep));
+  BOOST_TEST(lfn.on_written(kStep, true, t0 + std::chrono::milliseconds(40), std::chrono::milliseconds(80)) ==
+             kStep + kInitialWindow);
+  StreamFlow paced;  // a quarter window per two round trips: application-limited
+  BOOST_TEST_REQUIRE(paced.on_received(kStep + 10));
+  paced.on_written(kStep, true, t0, std::chrono::milliseconds(80));
+  BOOST_TEST_REQUIRE(paced.on_received(kStep));
+  BOOST_TEST(paced.on_written(kStep, true, t0 + std::chrono::milliseconds(160), std::chrono::milliseconds(80)) == kStep);
 
   // Growth stops at the maximum.
   StreamFlow big;
@@ -137,10 +138,10 @@ BOOST_AUTO_TEST_CASE(a_window_limited_stream_gets_a_bigger_window_when_the_socke
 BOOST_AUTO_TEST_CASE(credit_grows_the_send_window) {
   StreamFlow f;
   f.on_sent(kInitialWindow);
-  BOOST_TEST(f.on_credit(kHalf));
-  BOOST_TEST(f.send_window == kHalf);
+  BOOST_TEST(f.on_credit(kStep));
+  BOOST_TEST(f.send_window == kStep);
   BOOST_TEST(f.on_credit(kInitialWindow));  // a receiver may grow the window
-  BOOST_TEST(f.send_window == kHalf + kInitialWindow);
+  BOOST_TEST(f.send_window == kStep + kInitialWindow);
 }
 
 BOOST_AUTO_TEST_CASE(credit_past_the_window_limit_is_rejected_and_changes_nothing) {
@@ -172,7 +173,7 @@ BOOST_AUTO_TEST_CASE(after_a_full_window_is_written_credit_is_always_returned) {
     std::uint32_t piece;  // 0: random pieces
   };
   for (const Case c : {Case{"one write", kInitialWindow}, Case{"1-byte writes", 1},
-                       Case{"writes of half minus one", kHalf - 1}, Case{"writes of 1000", 1000},
+                       Case{"writes of half minus one", kStep - 1}, Case{"writes of 1000", 1000},
                        Case{"writes of 16384", 16384}, Case{"random writes", 0}}) {
     BOOST_TEST_CONTEXT("case " << c.name) {
       std::mt19937 rng(11);
@@ -188,9 +189,9 @@ BOOST_AUTO_TEST_CASE(after_a_full_window_is_written_credit_is_always_returned) {
       }
       BOOST_TEST(credited > 0u);
       BOOST_TEST(credited + f.recv_unacked == kInitialWindow);
-      BOOST_TEST(f.recv_unacked < kHalf);
+      BOOST_TEST(f.recv_unacked < kStep);
       BOOST_TEST(f.recv_window == credited);
-      BOOST_TEST(f.recv_window > kHalf);
+      BOOST_TEST(f.recv_window > kStep);
     }
   }
 }
