@@ -65,6 +65,9 @@ po::options_description options_description(Options& o, Verbosity& verbosity) {
         "more messages on stderr (repeat for more)")
     ("port,p", po::value<std::string>(),
         "client mode: TPROXY listener port (TCP, IPv4 and IPv6); without it, run as the proxy")
+    ("queue-delay", po::value<double>(&o.queue_delay)->default_value(o.queue_delay),
+        "milliseconds of queue the channel control lets build up in pipes, ssh and the network "
+        "before it holds data back (lower: snappier beside downloads; higher: fuller long links)")
     ("max-streams", po::value<std::string>()->default_value(std::to_string(o.max_streams)),
         "TCP streams and UDP flows open at once; more are reset")
     ("max-buffer", po::value<std::string>()->default_value(std::to_string(o.max_buffer >> 20)),
@@ -143,6 +146,8 @@ ParseResult options_parse(const std::vector<std::string>& args, const std::strin
     // Upper bounds keep durations representable in the steady clock.
     if (!(o.connect_timeout > 0 && o.connect_timeout <= kMaxSeconds))
       return {std::nullopt, "--connect-timeout must be between 0 and 31536000 seconds"};
+    if (!(o.queue_delay >= 1 && o.queue_delay <= 10000))
+      return {std::nullopt, "--queue-delay must be between 1 and 10000 milliseconds"};
     if (!(o.keepalive >= 1 && o.keepalive <= kMaxSeconds))
       return {std::nullopt, "--keepalive must be between 1 and 31536000 seconds"};
     if (!(o.udp_timeout > 0 && o.udp_timeout <= kMaxSeconds && o.udp_timeout_stream > 0 &&

@@ -21,6 +21,9 @@ struct Options {
   // Per session: streams and flows open at once (more are reset), and bytes
   // received but not yet taken by local sockets (past it, the stream that
   // would add more is reset rather than the process growing without bound).
+  // Queueing delay the channel control lets build up across the channel
+  // (ms): the latency an interactive stream may see behind bulk ones.
+  double queue_delay = 5.0;
   std::size_t max_streams = 65536;
   std::size_t max_buffer = 256u << 20;
   // Client: the transport command after `--`, run with the channel on its

@@ -38,7 +38,10 @@ Session::Session(asio::any_io_executor ex, protocol::Role role, const Options& o
       out_(kDataBudget),
       datagram_buffer_(protocol::kMaxPayload),
       writer_signal_(ex, asio::steady_timer::time_point::max()),
-      keepalive_timer_(ex) {
+      keepalive_timer_(ex),
+      control_(ChannelControl::Settings{
+          .target = std::chrono::duration_cast<ChannelControl::Clock::duration>(
+              std::chrono::duration<double, std::milli>(options.queue_delay))}) {
   pool_.reserve();
 }
 
