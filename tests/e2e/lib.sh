@@ -196,6 +196,28 @@ wait_pid_exit() {
 	return 124
 }
 
+# pid_running PID: PID exists and has not ended (a zombie, not yet reaped by its parent, has).
+pid_running() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ -n "$state" && "$state" != Z ]]
+}
+
+# wait_ready FILE SECONDS [PID]: wait until FILE exists (a helper's "ready" mark); fail after
+# SECONDS, or at once if PID (the helper) has ended.
+wait_ready() {
+	local file=$1 secs=$2 pid=${3:-} i
+	for ((i = 0; i < secs * 20; i++)); do
+		[[ -e "$file" ]] && return 0
+		if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+			[[ -e "$file" ]] && return 0
+			die "process $pid ended before $(basename "$file") appeared"
+		fi
+		sleep 0.05
+	done
+	die "$(basename "$file") did not appear within ${secs}s"
+}
+
 # e2e_kill_ns_pids NS SIGNAL: signal every process left in namespace NS (all started by this test).
 e2e_kill_ns_pids() {
 	local ns=$1 sig=$2 pid
