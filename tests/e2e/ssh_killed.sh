@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The ssh carrying the tunnel is killed (SIGKILL) in the middle of a download through it: the
 # application's connection is reset (ECONNRESET, never a clean EOF that would pass a truncated
-# download off as complete) and the client exits with a non-zero status, both within 5 s. Twice
-# over the real sshd in P: the client running ssh itself (tfunnel -p PORT -- ssh HOST tfunnel),
-# then the seed's socat EXEC:'tfunnel -p PORT' EXEC:'ssh HOST tfunnel'.
+# download off as complete) and the client exits, both within 5 s. Twice over the real sshd in
+# P: the client running ssh itself (tfunnel -p PORT -- ssh HOST tfunnel), where its status must
+# be non-zero; then the seed's socat EXEC:'tfunnel -p PORT' EXEC:'ssh HOST tfunnel', where socat
+# decides the status (below).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -67,8 +68,9 @@ for ((i = 0; i < limit_ms / 50; i++)); do
 	sleep 0.05
 done
 ! pid_running "$client" || die "the client still runs ${limit_ms} ms after ssh was killed"
-# socat hides the client's status; its last words tell it: an error (E) is a non-zero status.
+# socat hides the client's status, and when ssh dies it sends the client a SIGTERM of its own,
+# which may come before the client sees the channel end (then it exits 0, as on any SIGTERM):
+# here only the reset and the client's end are tfunnel's to keep.
 how=$(grep -o "tfunnel\[client\] . exiting: .*" "$E2E_TMP/tunnel.log") ||
 	die "the client did not say why it exited: $(tail -n 5 "$E2E_TMP/tunnel.log")"
 e2e_log "$how, $(($(now_ms) - KILLED_MS)) ms after the kill"
-[[ $how == "tfunnel[client] E exiting: "* ]] || die "the client exited without an error after ssh was killed"
