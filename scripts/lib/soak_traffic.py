@@ -111,7 +111,7 @@ def mode_bulk(args, tally, deadline):
         i += 1
         try:
             size, digest = bulk_get(url, args.timeout)
-        except (OSError, http.client.HTTPException, EOFError) as e:
+        except Exception as e:  # any failure of one download is counted, never fatal
             tally.bad(f"GET {url}: {e!r}")
         else:
             if digest == args.sha256:
@@ -164,7 +164,7 @@ def short_worker(args, tally, deadline, worker):
             with socket.create_connection((host, port), timeout=args.timeout) as sock:
                 sock.sendall(line)
                 got = recv_exact(sock, len(line))
-        except (OSError, EOFError) as e:
+        except Exception as e:  # any failure of one connection is counted, never fatal
             tally.bad(f"{host} port {port}: {e!r}")
             continue
         if got == line:
@@ -185,7 +185,7 @@ def mode_rst(args, tally, deadline):
                 rst_from_server(host, rst_port, args.timeout, tally)
             else:
                 rst_from_app(host, expect_port, args.timeout, tally)
-        except (OSError, EOFError) as e:
+        except Exception as e:  # any failure of one connection is counted, never fatal
             tally.bad(f"{host}: {e!r}")
         i += 1
 
@@ -270,7 +270,7 @@ def mode_udp(args, tally, deadline):
             flow = flows[i % len(flows)]
         try:
             what = udp_exchange(flow, args)
-        except OSError as e:
+        except Exception as e:  # any failure of one exchange is counted, never fatal
             what = repr(e)
         if what:
             tally.bad(f"UDP to {flow.dest}: {what}")
@@ -321,7 +321,7 @@ def mode_dns(args, tally, deadline):
         qtype, want = wants[i % 2]
         try:
             what = dns_ask(server, name, qtype, want, args)
-        except OSError as e:
+        except Exception as e:  # any failure of one query is counted, never fatal
             what = repr(e)
         if what:
             tally.bad(f"DNS {name} type {qtype} at {server}: {what}")
