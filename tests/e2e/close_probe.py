@@ -139,6 +139,31 @@ def probe_hold(args):
     say("every connection was reset")
 
 
+def probe_download(args):
+    """Read a server's endless stream; touch --ready-file once --bytes have arrived. Then the
+    connection must end with ECONNRESET, never a clean EOF (a truncated download), with no
+    stretch of --within s without data or the reset."""
+    sock = connect(args.host, args.port, 10)
+    sock.settimeout(args.within)
+    got, ready_at = 0, None
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                fail(f"clean EOF after {got} bytes: a truncated download, not a reset")
+            got += len(chunk)
+            if ready_at is None and got >= args.bytes:
+                open(args.ready_file, "w").close()
+                ready_at = time.monotonic()
+                say(f"{got} bytes in, downloading on")
+    except ConnectionResetError:
+        if ready_at is None:
+            fail(f"ECONNRESET after only {got} bytes, before the download was under way")
+        say(f"ECONNRESET after {got} bytes, {time.monotonic() - ready_at:.2f}s after the ready mark")
+    except socket.timeout:
+        fail(f"neither data nor a reset for {args.within}s, after {got} bytes")
+
+
 def hold_expect_reset(sock):
     try:
         chunk = sock.recv(65536)
@@ -154,6 +179,7 @@ PROBES = {
     "half-close-server": probe_half_close_server,
     "direct": probe_direct,
     "hold": probe_hold,
+    "download": probe_download,
 }
 
 
@@ -164,7 +190,8 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("--within", type=float, default=3.0)
     p.add_argument("--after", type=float, default=0.0)
-    p.add_argument("--bytes", type=int, default=1 << 20)
+    p.add_argument("--bytes", type=int, default=1 << 20,
+                   help="half-close: bytes to send; download: bytes before --ready-file")
     p.add_argument("--ready-file")
     p.add_argument("--tail", type=int, default=0, help="rst-close: bytes sent right before the RST")
     args = p.parse_args()

@@ -15,7 +15,7 @@
 # This file: messages, exits, requirements, processes and waits; lib-net.sh builds the network,
 # lib-tunnel.sh starts the tunnel and the servers.
 # Environment: TFUNNEL_BIN (required), E2E_DEADLINE (seconds, default 120), E2E_TFUNNEL_OPTS
-# (extra options for both tunnel ends, e.g. -v).
+# (extra options for both tunnel ends, e.g. -v), E2E_KEEP (1: keep the temp dir and its logs).
 
 set -euo pipefail
 set -E
@@ -40,6 +40,7 @@ E2E_LAST_PID=""
 E2E_SKIPPING=0
 E2E_CLIENT_PID=""
 E2E_PROXY_PID=""
+E2E_KEEP=${E2E_KEEP:-0}
 
 # --- messages and exits -----------------------------------------------------------------------
 
@@ -197,6 +198,28 @@ wait_pid_exit() {
 	return 124
 }
 
+# pid_running PID: PID exists and has not ended (a zombie, not yet reaped by its parent, has).
+pid_running() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ -n "$state" && "$state" != Z ]]
+}
+
+# wait_ready FILE SECONDS [PID]: wait until FILE exists (a helper's "ready" mark); fail after
+# SECONDS, or at once if PID (the helper) has ended.
+wait_ready() {
+	local file=$1 secs=$2 pid=${3:-} i
+	for ((i = 0; i < secs * 20; i++)); do
+		[[ -e "$file" ]] && return 0
+		if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+			[[ -e "$file" ]] && return 0
+			die "process $pid ended before $(basename "$file") appeared"
+		fi
+		sleep 0.05
+	done
+	die "$(basename "$file") did not appear within ${secs}s"
+}
+
 # e2e_kill_ns_pids NS SIGNAL: signal every process left in namespace NS (all started by this test).
 e2e_kill_ns_pids() {
 	local ns=$1 sig=$2 pid
@@ -226,8 +249,13 @@ e2e_live_pids() {
 e2e_teardown() {
 	local pid ns i
 	e2e_live_pids
+	# CONT after TERM: a process a test stopped (SIGSTOP) must run to see the TERM.
 	for pid in "${E2E_LIVE[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-	for ns in "$E2E_NS_C" "$E2E_NS_P" "${E2E_NS_MORE[@]}"; do e2e_kill_ns_pids "$ns" TERM; done
+	for pid in "${E2E_LIVE[@]}"; do kill -CONT "$pid" 2>/dev/null; done
+	for ns in "$E2E_NS_C" "$E2E_NS_P" "${E2E_NS_MORE[@]}"; do
+		e2e_kill_ns_pids "$ns" TERM
+		e2e_kill_ns_pids "$ns" CONT
+	done
 	for ((i = 0; i < 20; i++)); do
 		e2e_any_alive || break
 		sleep 0.1
@@ -239,7 +267,9 @@ e2e_teardown() {
 	for ns in "$E2E_NS_C" "$E2E_NS_P" "${E2E_NS_MORE[@]}"; do
 		[[ -n "$ns" ]] && ip netns del "$ns" 2>/dev/null
 	done
-	[[ -n "$E2E_TMP" ]] && rm -rf "$E2E_TMP"
+	if [[ -n "$E2E_TMP" ]]; then
+		if ((E2E_KEEP)); then echo "kept $E2E_TMP" >&2; else rm -rf "$E2E_TMP"; fi
+	fi
 	return 0
 }
 
