@@ -1,0 +1,84 @@
+// libFuzzer target for the multiplexer (common/session.cpp, tcp_stream.cpp,
+// udp_flow.cpp): a real Session, as the proxy or the client, gets a valid
+// handshake and then the input's bytes, in reads of the sizes the input
+// gives (1..32 bytes). Whatever the bytes, the session must not crash, must
+// only ever send frames that decode, must end once the channel closes, and
+// must leave no work, memory or descriptor behind.
+//
+// Input layout: fuzz_input.hpp. Mode bits (tests/support/session_rig.hpp):
+//   0: client (else proxy)        1-2: client TCP streams (ids 1..3)
+//   3: client UDP flow (next id)  4: applications send bytes at once
+//   5: ... then half-close        6: proxy: connects are refused
+//   7: applications read what they receive
+// With TFUNNEL_FUZZ_VERBOSE set, the session logs (-vv) and each run prints
+// how the session ended: for reading what a crashing input does.
+#include <dirent.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <span>
+
+#include "tests/fuzz/fuzz_input.hpp"
+#include "tests/support/session_rig.hpp"
+
+namespace {
+
+using tfunnel::fuzz::FuzzInput;
+using tfunnel::test::RigConfig;
+using tfunnel::test::SessionRig;
+
+void check(bool ok, const char* rule, const std::string& detail = {}) {
+  if (ok) return;
+  std::fprintf(stderr, "session_fuzz: broken rule: %s %s\n", rule, detail.c_str());
+  std::abort();
+}
+
+int fd_count() {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (!d) return -1;
+  int n = 0;
+  while (::readdir(d)) ++n;
+  ::closedir(d);
+  return n;
+}
+
+RigConfig rig_config(const FuzzInput& in) {
+  RigConfig c;
+  c.role = in.mode_bit(0) ? tfunnel::protocol::Role::client : tfunnel::protocol::Role::proxy;
+  c.client_streams = (in.mode() >> 1) & 3;
+  c.client_flow = in.mode_bit(3);
+  c.apps_send = in.mode_bit(4);
+  c.apps_half_close = in.mode_bit(5);
+  c.refuse_connects = in.mode_bit(6);
+  c.apps_read = in.mode_bit(7);
+  if (std::getenv("TFUNNEL_FUZZ_VERBOSE")) c.verbosity = 2;
+  return c;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  FuzzInput in(std::span(data, size));
+  const int fds_before = fd_count();
+  {
+    SessionRig rig(rig_config(in));
+    rig.send_handshake();
+    auto bytes = in.bytes();
+    while (!bytes.empty() && !rig.stopped()) {
+      const std::size_t n = std::min(in.next_chunk(), bytes.size());
+      rig.send(bytes.first(n));
+      bytes = bytes.subspan(n);
+    }
+    check(rig.finish(), "the session ends at EOF and leaves no work behind");
+    check(rig.stopped(), "the session has ended");
+    check(!rig.end().reason.empty(), "the session says why it ended");
+    check(rig.output_error().empty(), "the session sends only frames that decode:", rig.output_error());
+    if (std::getenv("TFUNNEL_FUZZ_VERBOSE"))
+      std::fprintf(stderr, "session_fuzz: ended with status %d: %s; %zu frame(s) sent\n", rig.end().status,
+                   rig.end().reason.c_str(), rig.sent().size());
+  }
+  check(fd_count() == fds_before, "no descriptor outlives the session");
+  return 0;
+}
