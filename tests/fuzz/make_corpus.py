@@ -20,7 +20,8 @@ from bad_peer import (CREDIT, DATA, DATAGRAM, FIN, OPEN, OPENED, PING, PONG, ROL
 WHOLE, BYTES, MIXED = bytes([31] * 4), bytes([0] * 4), bytes([2, 0, 12, 31])
 
 # Session mode bits (tests/fuzz/session_fuzz.cpp).
-CLIENT, FLOW, APPS_SEND, HALF_CLOSE, REFUSE, APPS_READ = 0x01, 0x08, 0x10, 0x20, 0x40, 0x80
+CLIENT, FLOW, APPS_SEND, HALF_CLOSE, APPS_CLOSE, APPS_READ = 0x01, 0x08, 0x10, 0x20, 0x40, 0x80
+REFUSE, HANG = 0x02, 0x04  # proxy: what connects do
 
 
 def streams(n):
@@ -51,6 +52,9 @@ SESSION = {
     "proxy_refused": (REFUSE, BYTES, frame(OPEN, 3, V4) + frame(DATA, 3, b"early")),
     "proxy_udp": (APPS_SEND, MIXED, frame(UDP_OPEN, 2, V6) + frame(DATAGRAM, 2, b"query")
                   + frame(DATAGRAM, 2, b"") + frame(RST, 2, b"\x04")),
+    "proxy_hang": (HANG, MIXED, frame(OPEN, 1, V4) + frame(DATA, 1, b"y" * 600) + frame(FIN, 1)
+                   + frame(CREDIT, 1, credit(1))),
+    "proxy_apps_close": (APPS_CLOSE, WHOLE, frame(OPEN, 1, V4) + frame(DATA, 1, REQUEST) + frame(DATA, 1, REQUEST)),
     "proxy_ping": (0, WHOLE, frame(PING, 0, ping(7)) + frame(PONG, 0, ping(7))),
     "client_tcp": (CLIENT | streams(2) | APPS_SEND, MIXED,
                    frame(OPENED, 1) + frame(DATA, 1, b"HTTP/1.1 200 OK\r\n\r\n") + frame(CREDIT, 1, credit(8192))

@@ -6,10 +6,12 @@
 // must leave no work, memory or descriptor behind.
 //
 // Input layout: fuzz_input.hpp. Mode bits (tests/support/session_rig.hpp):
-//   0: client (else proxy)        1-2: client TCP streams (ids 1..3)
-//   3: client UDP flow (next id)  4: applications send bytes at once
-//   5: ... then half-close        6: proxy: connects are refused
-//   7: applications read what they receive
+//   0: client (else proxy)
+//   1-2: client: TCP streams (ids 1..3); proxy: connects succeed (0, 3),
+//        are refused (1) or hang (2)
+//   3: client: a UDP flow (the next id)
+//   4: applications send bytes at once   5: ... then half-close
+//   6: applications close at once        7: applications read what they get
 // With TFUNNEL_FUZZ_VERBOSE set, the session logs (-vv) and each run prints
 // how the session ended: for reading what a crashing input does.
 #include <dirent.h>
@@ -26,6 +28,7 @@
 namespace {
 
 using tfunnel::fuzz::FuzzInput;
+using tfunnel::test::Connects;
 using tfunnel::test::RigConfig;
 using tfunnel::test::SessionRig;
 
@@ -47,11 +50,13 @@ int fd_count() {
 RigConfig rig_config(const FuzzInput& in) {
   RigConfig c;
   c.role = in.mode_bit(0) ? tfunnel::protocol::Role::client : tfunnel::protocol::Role::proxy;
-  c.client_streams = (in.mode() >> 1) & 3;
+  const int bits12 = (in.mode() >> 1) & 3;
+  c.client_streams = bits12;
+  c.connects = bits12 == 1 ? Connects::refused : bits12 == 2 ? Connects::hang : Connects::succeed;
   c.client_flow = in.mode_bit(3);
   c.apps_send = in.mode_bit(4);
   c.apps_half_close = in.mode_bit(5);
-  c.refuse_connects = in.mode_bit(6);
+  c.apps_close = in.mode_bit(6);
   c.apps_read = in.mode_bit(7);
   if (std::getenv("TFUNNEL_FUZZ_VERBOSE")) c.verbosity = 2;
   return c;

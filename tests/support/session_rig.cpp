@@ -165,6 +165,8 @@ void SessionRig::app_start(int fd, bool stream) {
     [[maybe_unused]] const ssize_t n = ::send(fd, bytes.data(), stream ? bytes.size() : 100, MSG_NOSIGNAL);
   }
   if (stream && config_.apps_half_close) ::shutdown(fd, SHUT_WR);
+  // Shut down rather than closed: the rig closes its descriptors at the end.
+  if (config_.apps_close) ::shutdown(fd, SHUT_RDWR);
 }
 
 void SessionRig::proxy_open_tcp(std::uint32_t id) {
@@ -172,10 +174,11 @@ void SessionRig::proxy_open_tcp(std::uint32_t id) {
   const int app = apps_.size() < kMaxApps ? app_add(stream_pair(socket)) : -1;
   auto stream = std::make_shared<TcpStream>(*session_, id, std::move(socket), false);
   session_->stream_insert(id, stream);
+  if (app >= 0 && config_.connects == Connects::hang) return;
   // The connect completes later, as a real one: frames may arrive meanwhile.
   asio::post(*io_, [this, stream, app] {
     if (stream->closed()) return;  // reset by the peer, or the session ended
-    if (app < 0 || config_.refuse_connects)
+    if (app < 0 || config_.connects == Connects::refused)
       return stream->fail(app < 0 ? ResetReason::failed : ResetReason::refused);
     session_->send_control(FrameType::opened, stream->id());
     stream->start();

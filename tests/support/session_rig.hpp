@@ -3,8 +3,9 @@
 // it has nothing left to do. Everything the session sends back is collected
 // and must decode. The session's local applications are socketpairs (TCP)
 // and loopback UDP sockets, so nothing ever reaches a network; on the proxy,
-// "connecting" completes a moment later, as a real connect does, so frames
-// can arrive before it. The unit tests and the session fuzzer share the rig.
+// "connecting" completes (or fails) a moment later, as a real connect does, so
+// frames can arrive before it. The unit tests and the session fuzzer share
+// the rig.
 #pragma once
 
 #include <chrono>
@@ -24,14 +25,18 @@
 
 namespace tfunnel::test {
 
+// What the proxy's connects do.
+enum class Connects { succeed, refused, hang };
+
 struct RigConfig {
   protocol::Role role = protocol::Role::proxy;
+  Connects connects = Connects::succeed;  // proxy: each a moment after its open
   int client_streams = 0;         // client: TCP streams opened after the handshake (ids 1, 2, ...)
   bool client_flow = false;       // client: then one UDP flow
   bool apps_send = false;         // each application sends some bytes at once
   bool apps_half_close = false;   // ... then shuts its sending side (a FIN)
   bool apps_read = false;         // applications read what they receive
-  bool refuse_connects = false;   // proxy: every connect fails (refused)
+  bool apps_close = false;        // applications close their socket at once
   int verbosity = -1;             // of the session's logger; -1: silent
 };
 
