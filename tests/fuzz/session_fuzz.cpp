@@ -1,6 +1,6 @@
 // libFuzzer target for the multiplexer (common/session.cpp, tcp_stream.cpp,
 // udp_flow.cpp): a real Session, as the proxy or the client, gets a valid
-// handshake and then the input's bytes, in reads of the sizes the input
+// handshake and then the input's bytes, all in reads of the sizes the input
 // gives (1..32 bytes). Whatever the bytes, the session must not crash, must
 // only ever send frames that decode, must end once the channel closes, and
 // must leave no work, memory or descriptor behind.
@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <span>
+#include <vector>
 
 #include "tests/fuzz/fuzz_input.hpp"
 #include "tests/support/session_rig.hpp"
@@ -69,8 +70,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const int fds_before = fd_count();
   {
     SessionRig rig(rig_config(in));
-    rig.send_handshake();
-    auto bytes = in.bytes();
+    // The handshake is cut into reads too: a pipe may split it anywhere.
+    const auto hello = rig.peer_handshake();
+    std::vector<std::uint8_t> stream(hello.begin(), hello.end());
+    stream.insert(stream.end(), in.bytes().begin(), in.bytes().end());
+    std::span<const std::uint8_t> bytes = stream;
     while (!bytes.empty() && !rig.stopped()) {
       const std::size_t n = std::min(in.next_chunk(), bytes.size());
       rig.send(bytes.first(n));
@@ -78,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     check(rig.finish(), "the session ends at EOF and leaves no work behind");
     check(rig.stopped(), "the session has ended");
+    check(rig.ready(), "a valid handshake is taken however it is cut:", rig.end().reason);
     check(!rig.end().reason.empty(), "the session says why it ended");
     check(rig.output_error().empty(), "the session sends only frames that decode:", rig.output_error());
     if (std::getenv("TFUNNEL_FUZZ_VERBOSE"))

@@ -89,6 +89,7 @@ SessionRig::SessionRig(const RigConfig& config)
   session_->on_open = [this](std::uint32_t id, const protocol::FlowAddresses&) { proxy_open_tcp(id); };
   session_->on_udp_open = [this](std::uint32_t id, const protocol::FlowAddresses&) { proxy_open_udp(id); };
   session_->on_ready = [this] {
+    ready_ = true;
     if (config_.role == Role::client) client_open_all();
   };
   int fds[2];
@@ -108,9 +109,11 @@ SessionRig::~SessionRig() {
   if (peer_fd_ >= 0) ::close(peer_fd_);
 }
 
-void SessionRig::send_handshake() {
-  send(protocol::handshake_encode(config_.role == Role::client ? Role::proxy : Role::client));
+std::array<std::uint8_t, protocol::kHandshakeSize> SessionRig::peer_handshake() const noexcept {
+  return protocol::handshake_encode(config_.role == Role::client ? Role::proxy : Role::client);
 }
+
+void SessionRig::send_handshake() { send(peer_handshake()); }
 
 void SessionRig::send(std::span<const std::uint8_t> bytes) {
   for (int round = 0; !bytes.empty() && !peer_closed_ && round < kMaxIdleRounds; ++round) {

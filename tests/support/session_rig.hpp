@@ -8,6 +8,7 @@
 // the rig.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -60,7 +61,9 @@ class SessionRig {
   SessionRig(const SessionRig&) = delete;
   SessionRig& operator=(const SessionRig&) = delete;
 
-  // Writes the handshake the session expects from its peer.
+  // The handshake the session expects from its peer.
+  std::array<std::uint8_t, protocol::kHandshakeSize> peer_handshake() const noexcept;
+  // Writes it.
   void send_handshake();
   // Writes bytes as the peer, then runs the session until it is idle.
   void send(std::span<const std::uint8_t> bytes);
@@ -70,6 +73,7 @@ class SessionRig {
   // no work left, at most `limit`. False: some work never ended.
   bool finish(std::chrono::milliseconds limit = std::chrono::seconds(5));
 
+  bool ready() const noexcept { return ready_; }  // the session took the peer's handshake
   bool stopped() const noexcept { return session_->stopped(); }
   const SessionEnd& end() const noexcept { return session_->end(); }
   Session& session() noexcept { return *session_; }
@@ -97,6 +101,7 @@ class SessionRig {
   std::unique_ptr<Session> session_;
   int peer_fd_ = -1;                 // the peer's end of the channel
   bool peer_closed_ = false;
+  bool ready_ = false;
   std::vector<int> apps_;            // the applications' ends of local sockets
   std::vector<std::uint8_t> output_; // bytes from the session not yet parsed
   bool handshake_seen_ = false;
