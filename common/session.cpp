@@ -148,9 +148,9 @@ bool Session::handshake_receive() {
   const auto got = reader_.pending();
   if (got.size() < protocol::kHandshakeSize) {
     // A short banner line is already wrong: no need to wait for 8 bytes.
-    if (std::equal(got.begin(), got.end(), protocol::kMagic.begin(),
-                   protocol::kMagic.begin() + std::min(got.size(), protocol::kMagic.size())))
-      return false;
+    // Only the magic can be judged before the whole handshake is in.
+    const std::size_t n = std::min(got.size(), protocol::kMagic.size());
+    if (std::equal(got.begin(), got.begin() + n, protocol::kMagic.begin())) return false;
   }
   const auto e = got.size() < protocol::kHandshakeSize
                      ? protocol::HandshakeError::bad_magic

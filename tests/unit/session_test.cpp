@@ -157,6 +157,44 @@ BOOST_AUTO_TEST_CASE(a_client_ends_the_session_when_the_proxy_breaks_a_stream_ru
   });
 }
 
+// Found by tests/fuzz/session_fuzz: the first five bytes of a handshake, read
+// alone, were taken for a login banner.
+BOOST_AUTO_TEST_CASE(a_handshake_cut_into_reads_anywhere_is_taken) {
+  for (const Role role : {Role::proxy, Role::client}) {
+    for (std::size_t cut = 1; cut < kHandshakeSize; ++cut) {
+      BOOST_TEST_CONTEXT("role " << static_cast<int>(role) << ", cut after " << cut << " bytes") {
+        RigConfig c;
+        c.role = role;
+        SessionRig rig(c);
+        const auto hello = rig.peer_handshake();
+        rig.send(std::span(hello).first(cut));
+        BOOST_TEST(!rig.stopped(), rig.end().reason);
+        rig.send(std::span(hello).subspan(cut));
+        BOOST_TEST(rig.ready());
+        BOOST_TEST(!rig.stopped(), rig.end().reason);
+      }
+    }
+    BOOST_TEST_CONTEXT("role " << static_cast<int>(role) << ", one byte per read") {
+      RigConfig c;
+      c.role = role;
+      SessionRig rig(c);
+      for (const std::uint8_t b : rig.peer_handshake()) rig.send(std::span(&b, 1));
+      BOOST_TEST(rig.ready());
+      BOOST_TEST(!rig.stopped(), rig.end().reason);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_banner_is_refused_at_its_first_byte_that_cannot_start_a_handshake) {
+  RigConfig c;
+  SessionRig rig(c);
+  rig.send(tfunnel::test::text("TF"));
+  BOOST_TEST(!rig.stopped());
+  rig.send(tfunnel::test::text("x"));
+  BOOST_TEST(rig.stopped());
+  BOOST_TEST(rig.end().reason == "channel: not a tfunnel handshake; received \"TFx\"");
+}
+
 BOOST_AUTO_TEST_CASE(a_violation_message_names_the_frame_type_and_stream) {
   const std::string got = outcome({"", proxy(), {data_frame(7, 5)}, ""});
   BOOST_TEST(got == "1 protocol violation: frame for a stream never opened (data frame, stream 7, length 5)");
