@@ -2,8 +2,9 @@
 // udp_flow.cpp): a real Session, as the proxy or the client, gets a valid
 // handshake and then the input's bytes, all in reads of the sizes the input
 // gives (1..32 bytes). Whatever the bytes, the session must not crash, must
-// only ever send frames that decode, must end once the channel closes, and
-// must leave no work, memory or descriptor behind.
+// only ever send frames that decode and follow the protocol
+// (session_output_rules.hpp), must end once the channel closes, and must
+// leave no work, memory or descriptor behind.
 //
 // Input layout: fuzz_input.hpp. Mode bits (tests/support/session_rig.hpp):
 //   0: client (else proxy)
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "tests/fuzz/fuzz_input.hpp"
+#include "tests/fuzz/session_output_rules.hpp"
 #include "tests/support/session_rig.hpp"
 
 namespace {
@@ -85,6 +87,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(rig.ready(), "a valid handshake is taken however it is cut:", rig.end().reason);
     check(!rig.end().reason.empty(), "the session says why it ended");
     check(rig.output_error().empty(), "the session sends only frames that decode:", rig.output_error());
+    const auto config = rig_config(in);
+    const std::string broken = tfunnel::fuzz::output_rules_broken(config.role, rig.sent(),
+                                                                  tfunnel::fuzz::peer_frames(in.bytes()));
+    check(broken.empty(), "the session's frames follow the protocol:", broken);
     if (std::getenv("TFUNNEL_FUZZ_VERBOSE"))
       std::fprintf(stderr, "session_fuzz: ended with status %d: %s; %zu frame(s) sent\n", rig.end().status,
                    rig.end().reason.c_str(), rig.sent().size());
