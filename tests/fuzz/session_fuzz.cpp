@@ -11,7 +11,8 @@
 //   1-2: client: TCP streams (ids 1..3); proxy: connects succeed (0, 3),
 //        are refused (1) or hang (2)
 //   3: client: a UDP flow (the next id)
-//   4: applications send bytes at once   5: ... then half-close
+//   4: applications send 3000 bytes (a datagram of 100), or 300 KiB with
+//      extra bit 0 (more than a window)  5: ... then half-close
 //   6: applications close at once        7: applications read what they get
 // With TFUNNEL_FUZZ_VERBOSE set, the session logs (-vv) and each run prints
 // how the session ended: for reading what a crashing input does.
@@ -57,7 +58,7 @@ RigConfig rig_config(const FuzzInput& in) {
   c.client_streams = bits12;
   c.connects = bits12 == 1 ? Connects::refused : bits12 == 2 ? Connects::hang : Connects::succeed;
   c.client_flow = in.mode_bit(3);
-  c.apps_send = in.mode_bit(4);
+  if (in.mode_bit(4)) c.app_bytes = in.extra_bit(0) ? 300 * 1024 : 3000;
   c.apps_half_close = in.mode_bit(5);
   c.apps_close = in.mode_bit(6);
   c.apps_read = in.mode_bit(7);

@@ -105,7 +105,7 @@ SessionRig::~SessionRig() {
   if (!session_->stopped()) session_->stop(0, "rig done");
   finish();
   session_.reset();
-  for (const int fd : apps_) ::close(fd);
+  for (const App& a : apps_) ::close(a.fd);
   if (peer_fd_ >= 0) ::close(peer_fd_);
 }
 
@@ -130,6 +130,7 @@ void SessionRig::run_until_idle() {
     if (io_->stopped()) io_->restart();
     std::size_t progress = io_->poll();
     progress += drain_channel();
+    progress += apps_send();
     if (config_.apps_read) progress += drain_apps();
     if (progress == 0) return;
   }
@@ -156,25 +157,51 @@ bool SessionRig::finish(std::chrono::milliseconds limit) {
 
 // ---- applications ---------------------------------------------------------------
 
-int SessionRig::app_add(int fd) {
-  if (fd >= 0) apps_.push_back(fd);
+int SessionRig::app_add(int fd, bool stream) {
+  if (fd >= 0) apps_.push_back({fd, stream, stream ? config_.app_bytes : 0, false, !stream});
   return fd;
 }
 
-void SessionRig::app_start(int fd, bool stream) {
-  if (config_.apps_send) {
-    std::array<std::uint8_t, kAppBytes> bytes;
-    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i);
-    [[maybe_unused]] const ssize_t n = ::send(fd, bytes.data(), stream ? bytes.size() : 100, MSG_NOSIGNAL);
+void SessionRig::app_start(int fd) {
+  const auto a = std::find_if(apps_.begin(), apps_.end(), [fd](const App& x) { return x.fd == fd; });
+  if (a == apps_.end()) return;
+  a->started = true;
+  if (!a->stream && config_.app_bytes > 0) {
+    const std::array<std::uint8_t, kDatagramBytes> datagram{};
+    [[maybe_unused]] const ssize_t n = ::send(fd, datagram.data(), datagram.size(), MSG_NOSIGNAL);
   }
-  if (stream && config_.apps_half_close) ::shutdown(fd, SHUT_WR);
   // Shut down rather than closed: the rig closes its descriptors at the end.
-  if (config_.apps_close) ::shutdown(fd, SHUT_RDWR);
+  if (config_.apps_close) {
+    ::shutdown(fd, SHUT_RDWR);
+    a->done = true;
+  }
+  apps_send();
+}
+
+// Sends what each started TCP application still has to send, as far as its
+// socket takes it; half-closes it after its last byte when so configured.
+std::size_t SessionRig::apps_send() {
+  std::array<std::uint8_t, 16384> bytes;
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i);
+  std::size_t total = 0;
+  for (App& a : apps_) {
+    if (!a.started || a.done) continue;
+    while (a.left > 0) {
+      const ssize_t n = ::send(a.fd, bytes.data(), std::min(a.left, bytes.size()), MSG_NOSIGNAL);
+      if (n <= 0) break;
+      a.left -= static_cast<std::size_t>(n);
+      total += static_cast<std::size_t>(n);
+    }
+    if (a.left > 0) continue;
+    if (config_.apps_half_close) ::shutdown(a.fd, SHUT_WR);
+    a.done = true;
+  }
+  return total;
 }
 
 void SessionRig::proxy_open_tcp(std::uint32_t id) {
   tcp::socket socket(*io_);
-  const int app = apps_.size() < kMaxApps ? app_add(stream_pair(socket)) : -1;
+  const int app = apps_.size() < kMaxApps ? app_add(stream_pair(socket), true) : -1;
   auto stream = std::make_shared<TcpStream>(*session_, id, std::move(socket), false);
   session_->stream_insert(id, stream);
   if (app >= 0 && config_.connects == Connects::hang) return;
@@ -185,13 +212,13 @@ void SessionRig::proxy_open_tcp(std::uint32_t id) {
       return stream->fail(app < 0 ? ResetReason::failed : ResetReason::refused);
     session_->send_control(FrameType::opened, stream->id());
     stream->start();
-    app_start(app, true);
+    app_start(app);
   });
 }
 
 void SessionRig::proxy_open_udp(std::uint32_t id) {
   udp::socket socket(*io_);
-  const int app = apps_.size() < kMaxApps ? app_add(udp_pair(socket)) : -1;
+  const int app = apps_.size() < kMaxApps ? app_add(udp_pair(socket), false) : -1;
   auto flow = std::make_shared<UdpFlow>(*session_, id, std::move(socket));
   session_->stream_insert(id, flow);
   if (app < 0) {  // as udp_connector_open() when the socket cannot be made
@@ -202,14 +229,14 @@ void SessionRig::proxy_open_udp(std::uint32_t id) {
     return;
   }
   flow->start();
-  app_start(app, false);
+  app_start(app);
 }
 
 void SessionRig::client_open_all() {
   std::array<std::uint8_t, protocol::kMaxOpenSize> open;
   for (int i = 0; i < config_.client_streams; ++i) {
     tcp::socket socket(*io_);
-    const int app = app_add(stream_pair(socket));
+    const int app = app_add(stream_pair(socket), true);
     const auto id = session_->stream_allocate_id();
     if (app < 0 || !id) return;
     auto stream = std::make_shared<TcpStream>(*session_, *id, std::move(socket), true);
@@ -217,11 +244,11 @@ void SessionRig::client_open_all() {
     const std::size_t len = protocol::open_encode(app_flow(static_cast<std::uint16_t>(40000 + i)), open);
     session_->send_control(FrameType::open, *id, std::span(open).first(len));
     stream->start();
-    app_start(app, true);
+    app_start(app);
   }
   if (!config_.client_flow) return;
   udp::socket socket(*io_);
-  const int app = app_add(udp_pair(socket));
+  const int app = app_add(udp_pair(socket), false);
   const auto id = session_->stream_allocate_id();
   if (app < 0 || !id) return;
   auto flow = std::make_shared<UdpFlow>(*session_, *id, std::move(socket));
@@ -230,15 +257,15 @@ void SessionRig::client_open_all() {
   const std::size_t len = protocol::open_encode(app_flow(50000), open);
   session_->send_control(FrameType::udp_open, *id, std::span(open).first(len));
   flow->start();
-  app_start(app, false);
+  app_start(app);
 }
 
 std::size_t SessionRig::drain_apps() {
   std::size_t total = 0;
   std::array<std::uint8_t, 16384> buf;
-  for (const int fd : apps_) {
+  for (const App& a : apps_) {
     for (;;) {
-      const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+      const ssize_t n = ::recv(a.fd, buf.data(), buf.size(), 0);
       if (n <= 0) break;
       total += static_cast<std::size_t>(n);
     }

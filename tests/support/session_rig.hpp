@@ -34,7 +34,7 @@ struct RigConfig {
   Connects connects = Connects::succeed;  // proxy: each a moment after its open
   int client_streams = 0;         // client: TCP streams opened after the handshake (ids 1, 2, ...)
   bool client_flow = false;       // client: then one UDP flow
-  bool apps_send = false;         // each application sends some bytes at once
+  std::size_t app_bytes = 0;      // each TCP application sends this much (a UDP one, a datagram)
   bool apps_half_close = false;   // ... then shuts its sending side (a FIN)
   bool apps_read = false;         // applications read what they receive
   bool apps_close = false;        // applications close their socket at once
@@ -53,8 +53,8 @@ class SessionRig {
   // Applications (local sockets) at most; later opens fail as when out of
   // descriptors, so that no input can exhaust them.
   static constexpr std::size_t kMaxApps = 48;
-  // Bytes each application sends when RigConfig::apps_send is set.
-  static constexpr std::size_t kAppBytes = 3000;
+  // Bytes of a UDP application's datagram, when RigConfig::app_bytes is set.
+  static constexpr std::size_t kDatagramBytes = 100;
 
   explicit SessionRig(const RigConfig& config);
   ~SessionRig();
@@ -86,8 +86,16 @@ class SessionRig {
   void proxy_open_tcp(std::uint32_t id);
   void proxy_open_udp(std::uint32_t id);
   void client_open_all();
-  int app_add(int fd);
-  void app_start(int fd, bool stream);
+  struct App {
+    int fd;              // the application's end of its socket
+    bool stream;         // TCP (else UDP)
+    std::size_t left;    // bytes still to send
+    bool started;        // its stream or flow is up
+    bool done;           // sent everything (and half-closed when so configured)
+  };
+  int app_add(int fd, bool stream);
+  void app_start(int fd);
+  std::size_t apps_send();
   std::size_t drain_channel();
   std::size_t drain_apps();
   void output_parse();
@@ -102,7 +110,7 @@ class SessionRig {
   int peer_fd_ = -1;                 // the peer's end of the channel
   bool peer_closed_ = false;
   bool ready_ = false;
-  std::vector<int> apps_;            // the applications' ends of local sockets
+  std::vector<App> apps_;
   std::vector<std::uint8_t> output_; // bytes from the session not yet parsed
   bool handshake_seen_ = false;
   std::vector<SentFrame> sent_;

@@ -206,7 +206,7 @@ BOOST_AUTO_TEST_CASE(the_session_ends_at_eof_and_leaves_no_work_behind) {
       RigConfig c;
       c.role = role;
       c.client_streams = 2;
-      c.apps_send = true;
+      c.app_bytes = 3000;
       SessionRig rig(c);
       rig.send_handshake();
       if (role == Role::proxy) rig.send(open_frame(1));
