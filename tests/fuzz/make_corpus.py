@@ -18,8 +18,10 @@ from bad_peer import (CREDIT, DATA, DATAGRAM, FIN, OPEN, OPENED, PING, PONG, ROL
 
 # Read sizes: whole 32-byte reads, single bytes, and a mix that splits headers.
 WHOLE, BYTES, MIXED = bytes([31] * 4), bytes([0] * 4), bytes([2, 0, 12, 31])
-# The high 3 bits of the first size byte are extra mode bits; bit 0: applications send 300 KiB.
+# The high 3 bits of the first size byte are extra mode bits; bit 0: applications send 300 KiB,
+# bit 1: --max-streams 2, bit 2: --max-buffer 2000.
 BULK = bytes([32 + 31, 31, 31, 31])
+LIMITS = bytes([64 + 128 + 31, 31, 2, 31])
 
 # Session mode bits (tests/fuzz/session_fuzz.cpp).
 CLIENT, FLOW, APPS_SEND, HALF_CLOSE, APPS_CLOSE, APPS_READ = 0x01, 0x08, 0x10, 0x20, 0x40, 0x80
@@ -59,6 +61,8 @@ SESSION = {
     "proxy_apps_close": (APPS_CLOSE, WHOLE, frame(OPEN, 1, V4) + frame(DATA, 1, REQUEST) + frame(DATA, 1, REQUEST)),
     "proxy_bulk": (APPS_SEND | APPS_READ, BULK, frame(OPEN, 1, V4) + frame(CREDIT, 1, credit(131072))
                    + frame(CREDIT, 1, credit(131072))),
+    "proxy_limits": (HANG, LIMITS, frame(OPEN, 1, V4) + frame(OPEN, 2, V6) + frame(OPEN, 3, V4)
+                     + frame(DATA, 1, b"w" * 1500) + frame(DATA, 2, b"v" * 1500)),
     "proxy_ping": (0, WHOLE, frame(PING, 0, ping(7)) + frame(PONG, 0, ping(7))),
     "client_tcp": (CLIENT | streams(2) | APPS_SEND, MIXED,
                    frame(OPENED, 1) + frame(DATA, 1, b"HTTP/1.1 200 OK\r\n\r\n") + frame(CREDIT, 1, credit(8192))

@@ -14,6 +14,7 @@
 //   4: applications send 3000 bytes (a datagram of 100), or 300 KiB with
 //      extra bit 0 (more than a window)  5: ... then half-close
 //   6: applications close at once        7: applications read what they get
+// Extra bits (fuzz_input.hpp): 1: --max-streams 2; 2: --max-buffer 2000.
 // With TFUNNEL_FUZZ_VERBOSE set, the session logs (-vv) and each run prints
 // how the session ended: for reading what a crashing input does.
 #include <dirent.h>
@@ -62,6 +63,8 @@ RigConfig rig_config(const FuzzInput& in) {
   c.apps_half_close = in.mode_bit(5);
   c.apps_close = in.mode_bit(6);
   c.apps_read = in.mode_bit(7);
+  if (in.extra_bit(1)) c.max_streams = 2;
+  if (in.extra_bit(2)) c.max_buffer = 2000;
   if (std::getenv("TFUNNEL_FUZZ_VERBOSE")) c.verbosity = 2;
   return c;
 }
@@ -87,6 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(rig.stopped(), "the session has ended");
     check(rig.ready(), "a valid handshake is taken however it is cut:", rig.end().reason);
     check(!rig.end().reason.empty(), "the session says why it ended");
+    check(rig.session().stream_count() == 0, "no stream outlives the session");
+    check(rig.session().buffered() == 0, "every byte counted against --max-buffer is released");
     check(rig.output_error().empty(), "the session sends only frames that decode:", rig.output_error());
     const auto config = rig_config(in);
     const std::string broken = tfunnel::fuzz::output_rules_broken(config.role, rig.sent(),

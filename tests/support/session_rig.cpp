@@ -85,6 +85,8 @@ protocol::FlowAddresses app_flow(std::uint16_t src_port) {
 
 SessionRig::SessionRig(const RigConfig& config)
     : config_(config), log_("rig", config.verbosity), io_(std::make_unique<asio::io_context>(1)) {
+  options_.max_streams = config.max_streams;
+  options_.max_buffer = config.max_buffer;
   session_ = std::make_unique<Session>(io_->get_executor(), config_.role, options_, log_);
   session_->on_open = [this](std::uint32_t id, const protocol::FlowAddresses&) { proxy_open_tcp(id); };
   session_->on_udp_open = [this](std::uint32_t id, const protocol::FlowAddresses&) { proxy_open_udp(id); };

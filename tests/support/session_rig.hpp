@@ -38,6 +38,8 @@ struct RigConfig {
   bool apps_half_close = false;   // ... then shuts its sending side (a FIN)
   bool apps_read = false;         // applications read what they receive
   bool apps_close = false;        // applications close their socket at once
+  std::size_t max_streams = Options{}.max_streams;  // the session's --max-streams
+  std::size_t max_buffer = Options{}.max_buffer;    // and --max-buffer
   int verbosity = -1;             // of the session's logger; -1: silent
 };
 
