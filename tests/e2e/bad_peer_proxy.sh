@@ -36,14 +36,17 @@ for end in a b; do
 		'channel: peer has the same role (two clients or two proxies joined); received "TFNL\x00\x01\x02\x00"'
 done
 
-# The same mistake made as the README joins the ends: socat ends, having seen each proxy end
-# with the same one error line.
+# The same mistake made as the README joins the ends: socat ends, and what the proxies say is
+# the same-role error. socat ends its other child once one has ended, so that one may be stopped
+# (a signal, exit 0) before it has read the handshake: at least one says it, none says more.
 require_progs socat
 tunnel_check_socat_safe "$TFUNNEL_BIN"
 start=$(now_ms)
 rc=0
-in_p "$BAD_WITHIN" socat "EXEC:$TFUNNEL_BIN" "EXEC:$TFUNNEL_BIN" 2>"$E2E_TMP/two-proxies-socat.log" || rc=$?
-((rc > 0 && rc < 124)) || die "socat joining two proxies: status $rc: $(cat "$E2E_TMP/two-proxies-socat.log")"
-same=$(grep -c 'tfunnel\[proxy\] E exiting: channel: peer has the same role' "$E2E_TMP/two-proxies-socat.log" || true)
-((same == 2)) || die "socat joining two proxies: $same same-role errors, expected 2: $(cat "$E2E_TMP/two-proxies-socat.log")"
-e2e_log "two proxies joined by socat: socat status $rc after $(($(now_ms) - start)) ms, both proxies said so"
+log="$E2E_TMP/two-proxies-socat.log"
+in_p "$BAD_WITHIN" socat "EXEC:$TFUNNEL_BIN" "EXEC:$TFUNNEL_BIN" 2>"$log" || rc=$?
+((rc < 124)) || die "socat joining two proxies: status $rc: $(cat "$log")"
+same=$(grep -c 'tfunnel\[proxy\] E exiting: channel: peer has the same role' "$log" || true)
+errors=$(grep -c 'tfunnel\[proxy\] E ' "$log" || true)
+((same >= 1 && same == errors)) || die "socat joining two proxies: not only same-role errors: $(cat "$log")"
+e2e_log "two proxies joined by socat: socat status $rc after $(($(now_ms) - start)) ms, $same said so"
