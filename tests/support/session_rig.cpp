@@ -122,7 +122,7 @@ void SessionRig::send(std::span<const std::uint8_t> bytes) {
     const ssize_t n = ::send(peer_fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n > 0) bytes = bytes.subspan(static_cast<std::size_t>(n));
     else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) break;  // closed
-    run_until_idle();
+    if (!bytes.empty()) run_until_idle();  // the session reads, making room
   }
   run_until_idle();
 }
