@@ -28,6 +28,7 @@ TYPE_NAMES = {OPEN: "open", OPENED: "opened", DATA: "data", FIN: "fin", RST: "rs
               PING: "ping", PONG: "pong", UDP_OPEN: "udp_open", DATAGRAM: "datagram",
               UNREACHABLE: "unreachable"}
 HEADER_SIZE = 8
+OPEN_TO_RESOLVER = 0x80
 INITIAL_WINDOW = 256 * 1024
 MAX_WINDOW = 1 << 30
 MAX_DATA = 16384  # what tfunnel puts in one data frame; the format allows 65535
@@ -43,10 +44,11 @@ def frame(ftype, stream, payload=b"", length=None, flags=0):
                        stream) + payload
 
 
-def open_payload(src, src_port, dst, dst_port):
-    """family(1) src_addr src_port(2) dst_addr dst_port(2), both addresses of one family."""
+def open_payload(src, src_port, dst, dst_port, to_resolver=False):
+    """family(1) src_addr src_port(2) dst_addr dst_port(2), both addresses of one family; the
+    family byte's high bit marks a DNS query for the proxy's own resolver."""
     s, d = ipaddress.ip_address(src), ipaddress.ip_address(dst)
-    return (struct.pack("!B", s.version) + s.packed + struct.pack("!H", src_port) + d.packed +
+    return (struct.pack("!B", s.version | (OPEN_TO_RESOLVER if to_resolver else 0)) + s.packed + struct.pack("!H", src_port) + d.packed +
             struct.pack("!H", dst_port))
 
 

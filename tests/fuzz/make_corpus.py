@@ -35,6 +35,7 @@ def streams(n):
 V4 = open_payload("192.0.2.7", 40000, "198.51.100.2", 80)
 V6 = open_payload("2001:db8::7", 40001, "2001:db8:2::2", 443)
 REQUEST = b"GET / HTTP/1.1\r\nHost: example\r\n\r\n"
+DNS = open_payload("192.0.2.7", 40002, "192.0.2.53", 53, to_resolver=True)
 
 DECODER = {
     "handshake_client": (0, WHOLE, handshake(ROLE_CLIENT)),
@@ -44,6 +45,8 @@ DECODER = {
                    + frame(FIN, 1) + frame(RST, 1, b"\x01")),
     "udp_flow": (0, WHOLE, frame(UDP_OPEN, 2, V6) + frame(DATAGRAM, 2, b"") + frame(DATAGRAM, 2, b"q" * 40)
                  + frame(UNREACHABLE, 2, b"\x01")),
+    "dns_to_resolver": (0, MIXED, frame(UDP_OPEN, 3, DNS) + frame(DATAGRAM, 3, b"\x12\x34query")
+                        + frame(OPEN, 4, DNS)),
     "ping_pong_compacting": (1, MIXED, frame(PING, 0, ping(1)) + frame(PONG, 0, ping(1)) + frame(OPENED, 5)),
 }
 
@@ -63,6 +66,8 @@ SESSION = {
                    + frame(CREDIT, 1, credit(131072))),
     "proxy_limits": (HANG, LIMITS, frame(OPEN, 1, V4) + frame(OPEN, 2, V6) + frame(OPEN, 3, V4)
                      + frame(DATA, 1, b"w" * 1500) + frame(DATA, 2, b"v" * 1500)),
+    "proxy_dns": (APPS_SEND, MIXED, frame(UDP_OPEN, 3, DNS) + frame(DATAGRAM, 3, b"\x12\x34query")
+                  + frame(OPEN, 4, DNS) + frame(DATA, 4, b"\x00\x05query")),
     "proxy_ping": (0, WHOLE, frame(PING, 0, ping(7)) + frame(PONG, 0, ping(7))),
     "client_tcp": (CLIENT | streams(2) | APPS_SEND, MIXED,
                    frame(OPENED, 1) + frame(DATA, 1, b"HTTP/1.1 200 OK\r\n\r\n") + frame(CREDIT, 1, credit(8192))
