@@ -49,6 +49,7 @@ const char* frame_type_name(FrameType t) noexcept {
     case FrameType::udp_open: return "udp_open";
     case FrameType::datagram: return "datagram";
     case FrameType::unreachable: return "unreachable";
+    case FrameType::ack: return "ack";
   }
   return "unknown";
 }

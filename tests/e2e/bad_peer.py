@@ -23,10 +23,10 @@ import time
 MAGIC = b"TFNL"
 VERSION = 1
 ROLE_CLIENT, ROLE_PROXY = 1, 2
-OPEN, OPENED, DATA, FIN, RST, CREDIT, PING, PONG, UDP_OPEN, DATAGRAM, UNREACHABLE = range(1, 12)
+OPEN, OPENED, DATA, FIN, RST, CREDIT, PING, PONG, UDP_OPEN, DATAGRAM, UNREACHABLE, ACK = range(1, 13)
 TYPE_NAMES = {OPEN: "open", OPENED: "opened", DATA: "data", FIN: "fin", RST: "rst", CREDIT: "credit",
               PING: "ping", PONG: "pong", UDP_OPEN: "udp_open", DATAGRAM: "datagram",
-              UNREACHABLE: "unreachable"}
+              UNREACHABLE: "unreachable", ACK: "ack"}
 HEADER_SIZE = 8
 OPEN_TO_RESOLVER = 0x80
 INITIAL_WINDOW = 256 * 1024

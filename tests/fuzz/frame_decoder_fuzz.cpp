@@ -66,6 +66,7 @@ void payload_fuzz(const Frame& f) {
     case FrameType::credit: check(same(credit_encode(credit_decode(p)), p), "credit re-encodes"); return;
     case FrameType::ping:
     case FrameType::pong: check(same(ping_encode(ping_decode(p)), p), "ping re-encodes"); return;
+    case FrameType::ack: check(same(ack_encode(ack_decode(p)), p), "ack re-encodes"); return;
     case FrameType::rst:
       if (const auto r = rst_decode(p)) check(same(rst_encode(*r), p), "rst re-encodes");
       return;
