@@ -308,9 +308,11 @@ void Session::rtt_ping_maybe() {
 void Session::on_pong(std::uint64_t sent_ns) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point now = Clock::now();
-  const Clock::time_point sent{Clock::duration(static_cast<Clock::rep>(sent_ns))};
   if (sent_ns == rtt_ping_ns_) rtt_ping_outstanding_ = false;
-  if (sent > now) return;  // not one of ours
+  // Not one of ours: a time after now, or before the clock's epoch (the
+  // peer may echo anything; now - sent must not overflow).
+  if (sent_ns > static_cast<std::uint64_t>(now.time_since_epoch().count())) return;
+  const Clock::time_point sent{Clock::duration(static_cast<Clock::rep>(sent_ns))};
   control_.on_rtt(sent, now, used_);
   LOG_D(log_, "channel: rtt %.1f ms (base %.1f), window %zu, in flight %zu, used %zu",
         std::chrono::duration<double, std::milli>(control_.last_rtt()).count(),

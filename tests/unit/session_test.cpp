@@ -195,6 +195,19 @@ BOOST_AUTO_TEST_CASE(a_banner_is_refused_at_its_first_byte_that_cannot_start_a_h
   BOOST_TEST(rig.end().reason == "channel: not a tfunnel handshake; received \"TFx\"");
 }
 
+// Found with tests/fuzz/session_fuzz: a pong echoing a time before the
+// clock's epoch made the round trip overflow (UBSan: signed overflow).
+BOOST_AUTO_TEST_CASE(a_pong_with_any_time_in_it_is_taken_without_overflow) {
+  for (const std::uint64_t t : {0x8000000000000000ull, 0xffffffffffffffffull, 0x7fffffffffffffffull, 0ull, 1ull}) {
+    BOOST_TEST_CONTEXT("pong of " << t) {
+      SessionRig rig(proxy());
+      rig.send_handshake();
+      rig.send(frame(FrameType::pong, 0, ping_encode(t)));
+      BOOST_TEST(!rig.stopped(), rig.end().reason);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_violation_message_names_the_frame_type_and_stream) {
   const std::string got = outcome({"", proxy(), {data_frame(7, 5)}, ""});
   BOOST_TEST(got == "1 protocol violation: frame for a stream never opened (data frame, stream 7, length 5)");
