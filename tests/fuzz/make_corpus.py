@@ -12,7 +12,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep tests/e2e free of __pycache__
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from bad_peer import (CREDIT, DATA, DATAGRAM, FIN, OPEN, OPENED, PING, PONG, ROLE_CLIENT,  # noqa: E402
+from bad_peer import (ACK, CREDIT, DATA, DATAGRAM, FIN, OPEN, OPENED, PING, PONG, ROLE_CLIENT,  # noqa: E402
                       ROLE_PROXY, RST, UDP_OPEN, UNREACHABLE, credit, frame, handshake,
                       open_payload, ping)
 
@@ -47,7 +47,8 @@ DECODER = {
                  + frame(UNREACHABLE, 2, b"\x01")),
     "dns_to_resolver": (0, MIXED, frame(UDP_OPEN, 3, DNS) + frame(DATAGRAM, 3, b"\x12\x34query")
                         + frame(OPEN, 4, DNS)),
-    "ping_pong_compacting": (1, MIXED, frame(PING, 0, ping(1)) + frame(PONG, 0, ping(1)) + frame(OPENED, 5)),
+    "ping_pong_compacting": (1, MIXED, frame(PING, 0, ping(1)) + frame(PONG, 0, ping(1)) + frame(OPENED, 5)
+                             + frame(ACK, 0, ping(65536))),
 }
 
 SESSION = {
@@ -69,6 +70,9 @@ SESSION = {
     "proxy_dns": (APPS_SEND, MIXED, frame(UDP_OPEN, 3, DNS) + frame(DATAGRAM, 3, b"\x12\x34query")
                   + frame(OPEN, 4, DNS) + frame(DATA, 4, b"\x00\x05query")),
     "proxy_ping": (0, WHOLE, frame(PING, 0, ping(7)) + frame(PONG, 0, ping(7))),
+    # A pong may echo any time, an ack any count: the peer is not trusted with either.
+    "proxy_pong_ack": (APPS_SEND, MIXED, frame(OPEN, 1, V4) + frame(PONG, 0, ping(1 << 63))
+                       + frame(PONG, 0, ping(1)) + frame(ACK, 0, ping(2000)) + frame(ACK, 0, ping((1 << 64) - 1))),
     "client_tcp": (CLIENT | streams(2) | APPS_SEND, MIXED,
                    frame(OPENED, 1) + frame(DATA, 1, b"HTTP/1.1 200 OK\r\n\r\n") + frame(CREDIT, 1, credit(8192))
                    + frame(FIN, 1) + frame(RST, 2, b"\x02")),
