@@ -36,6 +36,24 @@ const char* handshake_error_text(HandshakeError e) noexcept {
   return "?";
 }
 
+const char* frame_type_name(FrameType t) noexcept {
+  switch (t) {
+    case FrameType::open: return "open";
+    case FrameType::opened: return "opened";
+    case FrameType::data: return "data";
+    case FrameType::fin: return "fin";
+    case FrameType::rst: return "rst";
+    case FrameType::credit: return "credit";
+    case FrameType::ping: return "ping";
+    case FrameType::pong: return "pong";
+    case FrameType::udp_open: return "udp_open";
+    case FrameType::datagram: return "datagram";
+    case FrameType::unreachable: return "unreachable";
+    case FrameType::ack: return "ack";
+  }
+  return "unknown";
+}
+
 const char* reset_reason_text(ResetReason r) noexcept {
   switch (r) {
     case ResetReason::reset: return "reset";

@@ -51,6 +51,8 @@ enum class FrameType : std::uint8_t {
   unreachable = 11,  // proxy->client: ICMP error for the flow; payload = kind(1)
   ack = 12,          // stream 0; payload = data payload bytes received so far(8)
 };
+// "data", "open", ...: the type's name in docs/PROTOCOL.md; "unknown" if none.
+const char* frame_type_name(FrameType t) noexcept;
 
 // What the proxy's flow socket learnt from ICMP, for the client to replay.
 enum class Unreachable : std::uint8_t { port = 1, host = 2, net = 3 };

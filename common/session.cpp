@@ -26,6 +26,19 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(use_awaitable);
 protocol::Role peer_of(protocol::Role r) {
   return r == protocol::Role::client ? protocol::Role::proxy : protocol::Role::client;
 }
+
+// Why a stream refused a frame of this type (its handler returned false).
+const char* refusal_text(FrameType t) {
+  switch (t) {
+    case FrameType::opened: return "opened twice, or for a UDP flow";
+    case FrameType::data: return "data beyond the stream's credit, after its fin, or for a UDP flow";
+    case FrameType::fin: return "fin twice, or for a UDP flow";
+    case FrameType::credit: return "credit of 0 or past the window limit (2^30), or for a UDP flow";
+    case FrameType::datagram: return "datagram for a TCP stream";
+    case FrameType::unreachable: return "unreachable of an unknown kind, or for a TCP stream";
+    default: return "frame not allowed for this stream";
+  }
+}
 }  // namespace
 
 Session::Session(asio::any_io_executor ex, protocol::Role role, const Options& options, Logger& log)
@@ -135,9 +148,9 @@ bool Session::handshake_receive() {
   const auto got = reader_.pending();
   if (got.size() < protocol::kHandshakeSize) {
     // A short banner line is already wrong: no need to wait for 8 bytes.
-    if (std::equal(got.begin(), got.end(), protocol::kMagic.begin(),
-                   protocol::kMagic.begin() + std::min(got.size(), protocol::kMagic.size())))
-      return false;
+    // Only the magic can be judged before the whole handshake is in.
+    const std::size_t n = std::min(got.size(), protocol::kMagic.size());
+    if (std::equal(got.begin(), got.begin() + n, protocol::kMagic.begin())) return false;
   }
   const auto e = got.size() < protocol::kHandshakeSize
                      ? protocol::HandshakeError::bad_magic
@@ -155,9 +168,9 @@ bool Session::handshake_receive() {
 }
 
 void Session::violation(const char* what, const Frame& f) {
-  stop(1, std::string("protocol violation: ") + what + " (frame type " +
-              std::to_string(static_cast<int>(f.header.type)) + ", stream " +
-              std::to_string(f.header.stream) + ", length " + std::to_string(f.header.length) + ")");
+  stop(1, std::string("protocol violation: ") + what + " (" + protocol::frame_type_name(f.header.type) +
+              " frame, stream " + std::to_string(f.header.stream) + ", length " +
+              std::to_string(f.header.length) + ")");
 }
 
 void Session::dispatch(const Frame& f) {
@@ -201,16 +214,21 @@ void Session::dispatch_open(const Frame& f) {
 }
 
 void Session::dispatch_stream(const Frame& f, Stream& s) {
+  const bool client = role_ == protocol::Role::client;
   bool ok = false;
   switch (f.header.type) {
-    case FrameType::opened: ok = role_ == protocol::Role::client && s.on_opened(); break;
+    case FrameType::opened:
+      if (!client) return violation("opened sent to the proxy", f);
+      ok = s.on_opened();
+      break;
     case FrameType::data: ok = s.on_data(f.payload); break;
     case FrameType::fin: ok = s.on_fin(); break;
     case FrameType::credit: ok = s.on_credit(protocol::credit_decode(f.payload)); break;
     case FrameType::datagram: ok = s.on_datagram(f.payload); break;
     case FrameType::unreachable: {
+      if (!client) return violation("unreachable sent to the proxy", f);
       const auto kind = protocol::unreachable_decode(f.payload);
-      ok = kind && role_ == protocol::Role::client && s.on_unreachable(*kind);
+      ok = kind && s.on_unreachable(*kind);
       break;
     }
     case FrameType::rst: {
@@ -221,8 +239,7 @@ void Session::dispatch_stream(const Frame& f, Stream& s) {
     }
     default: break;
   }
-  // Data beyond credit, credit overflow, a frame of the wrong kind or direction.
-  if (!ok) violation("frame not allowed for this stream now", f);
+  if (!ok) violation(refusal_text(f.header.type), f);
 }
 
 // ---- channel writer -----------------------------------------------------------
@@ -291,9 +308,11 @@ void Session::rtt_ping_maybe() {
 void Session::on_pong(std::uint64_t sent_ns) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point now = Clock::now();
-  const Clock::time_point sent{Clock::duration(static_cast<Clock::rep>(sent_ns))};
   if (sent_ns == rtt_ping_ns_) rtt_ping_outstanding_ = false;
-  if (sent > now) return;  // not one of ours
+  // Not one of ours: a time after now, or before the clock's epoch (the
+  // peer may echo anything; now - sent must not overflow).
+  if (sent_ns > static_cast<std::uint64_t>(now.time_since_epoch().count())) return;
+  const Clock::time_point sent{Clock::duration(static_cast<Clock::rep>(sent_ns))};
   control_.on_rtt(sent, now, used_);
   LOG_D(log_, "channel: rtt %.1f ms (base %.1f), window %zu, in flight %zu, used %zu",
         std::chrono::duration<double, std::milli>(control_.last_rtt()).count(),

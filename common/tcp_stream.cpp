@@ -138,8 +138,10 @@ bool TcpStream::on_credit(std::uint32_t increment) {
 
 // channel -> local socket
 bool TcpStream::on_data(std::span<const std::uint8_t> payload) {
+  // The peer queues its FIN after its last data: nothing may follow it.
+  if (fin_received_) return false;
   if (!flow_.on_received(static_cast<std::uint32_t>(payload.size()))) return false;
-  if (closed_ || fin_received_) return true;
+  if (closed_) return true;
   if (connected_ && pending_.empty()) write_now(payload);
   else pending_append(payload);
   return true;
@@ -208,11 +210,15 @@ awaitable<void> TcpStream::drain() {
 }
 
 bool TcpStream::on_opened() {
+  // The proxy sends it once, when its connect succeeded.
+  if (opened_received_) return false;
+  opened_received_ = true;
   LOG_D(session_.log(), "stream %u: opened", id());
   return true;
 }
 
 bool TcpStream::on_fin() {
+  if (fin_received_) return false;
   fin_received_ = true;
   if (connected_ && pending_.empty() && !draining_) shutdown_write();
   return true;

@@ -78,6 +78,7 @@ class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> 
   ByteQueue pending_;  // received, not yet written to the socket
 
   bool connected_;
+  bool opened_received_ = false;  // client: the proxy's opened arrived
   bool budget_granted_ = false;
   bool draining_ = false;
   bool watching_ = false;  // watch_reset runs

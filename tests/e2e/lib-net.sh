@@ -91,3 +91,22 @@ rules_up() {
 	fi
 	firewall_c "${args[@]}" 0/0 ::/0
 }
+
+# --- a lone namespace -----------------------------------------------------------------------------
+
+# E2E_DEAD_END: an address in P (after topo_dead_end_up) where a TCP connect neither completes nor
+# fails until --connect-timeout: its SYNs leave on a sink and nothing answers.
+E2E_DEAD_END=203.0.113.9
+
+# topo_dead_end_up: P alone, for a proxy that must reach nothing: loopback, and 203.0.113.0/24 on a
+# sink where E2E_DEAD_END has a fixed neighbour (no ARP to fail).
+topo_dead_end_up() {
+	local tag
+	tag=$(basename "$E2E_TMP" | tr -cd 'A-Za-z0-9')
+	E2E_NS_P="tf$$${tag: -6}p"
+	cmd ip netns add "$E2E_NS_P"
+	cmd ip -n "$E2E_NS_P" link set lo up
+	link_add_sink "$E2E_NS_P" tfsink0
+	cmd ip -n "$E2E_NS_P" addr add 203.0.113.1/24 dev tfsink0
+	cmd ip -n "$E2E_NS_P" neigh replace "$E2E_DEAD_END" lladdr 02:00:00:00:00:09 dev tfsink0 nud permanent
+}

@@ -476,6 +476,18 @@ BOOST_AUTO_TEST_CASE(reset_reasons_have_distinct_names) {
   BOOST_TEST(names.count("?") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(frame_types_are_named_as_in_the_protocol_document) {
+  std::set<std::string> names;
+  for (int t = 1; t <= 12; ++t) names.insert(frame_type_name(static_cast<FrameType>(t)));
+  BOOST_TEST(names.size() == 12u);
+  BOOST_TEST(names.count("unknown") == 0u);
+  BOOST_TEST(frame_type_name(FrameType::data) == std::string("data"));
+  BOOST_TEST(frame_type_name(FrameType::udp_open) == std::string("udp_open"));
+  BOOST_TEST(frame_type_name(static_cast<FrameType>(0)) == std::string("unknown"));
+  BOOST_TEST(frame_type_name(FrameType::ack) == std::string("ack"));
+  BOOST_TEST(frame_type_name(static_cast<FrameType>(13)) == std::string("unknown"));
+}
+
 BOOST_AUTO_TEST_CASE(credit_and_ping_payloads_are_big_endian) {
   BOOST_TEST(hex(credit_encode(0x01020304)) == "01 02 03 04");
   BOOST_TEST(hex(credit_encode(0xffffffff)) == "ff ff ff ff");
