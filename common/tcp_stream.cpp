@@ -80,7 +80,10 @@ awaitable<void> TcpStream::pump_out() {
     budget_granted_ = false;
 
     Block block = session_.pool().get();
-    const std::size_t max = std::min<std::size_t>(session_.read_quantum(), flow_.send_window);
+    // A new burst may pass a full window (out_queue.hpp), so it takes little:
+    // a keystroke or a request fits, a bulk stream is back in line next read.
+    const std::size_t quantum = sparse ? std::min(kSparseRead, session_.read_quantum()) : session_.read_quantum();
+    const std::size_t max = std::min<std::size_t>(quantum, flow_.send_window);
     boost::system::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(block.get(), max), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {

@@ -58,6 +58,7 @@ class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> 
   boost::asio::awaitable<void> watch_reset();
   // Our own shutdown and close also wake the watch; a few wakeups suffice.
   static constexpr int kMaxWatchWakeups = 8;
+  static constexpr std::size_t kSparseRead = 4096;
   boost::asio::awaitable<bool> wait_until(bool (TcpStream::*ready)() const);
   bool has_credit() const noexcept { return flow_.send_window > 0; }
   bool has_budget() const noexcept { return budget_granted_; }
