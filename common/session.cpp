@@ -11,7 +11,6 @@
 
 #include "common/channel_fd.hpp"
 
-
 namespace tfunnel {
 
 namespace asio = boost::asio;

@@ -15,11 +15,6 @@ cmd ip -n "$E2E_NS_C" -6 route add 2001:db8:3::/64 dev tfnull0 src "$E2E_C_V6"
 printf 'nameserver 203.0.113.53\nnameserver 2001:db8:3::53\n' >"$E2E_TMP/resolv-c.conf"
 printf 'search example.test\nnameserver %s\n' "$E2E_REMOTE_V4" >"$E2E_TMP/resolv-p.conf"
 
-dig_in_c() {
-	local server=$1 type=$2
-	shift 2
-	in_c 15 dig +tries=1 +time=2 +short "$@" "@$server" www.example.test "$type"
-}
 
 firewall_c up --dns --resolv-conf "$E2E_TMP/resolv-c.conf" -x "$E2E_SSH_V4/32" -x "$E2E_SSH_V6/128" \
 	198.51.100.0/24 2001:db8:2::/64

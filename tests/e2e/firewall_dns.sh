@@ -20,12 +20,6 @@ E2E_PROXY_ARGS=(-v)
 tunnel_pipe_up
 fw_save before
 
-# dig_in_c SERVER TYPE [DIG_OPTION...]: ask SERVER for www.example.test's TYPE record from C.
-dig_in_c() {
-	local server=$1 type=$2
-	shift 2
-	in_c 15 dig +tries=1 +time=2 +short "$@" "@$server" www.example.test "$type"
-}
 
 e2e_log "without --dns: DNS to the diverted remote network is left alone"
 firewall_c up 198.51.100.0/24 2001:db8:2::/64

@@ -130,6 +130,13 @@ dns_up() {
 	wait_udp_bound "$E2E_NS_P" 53 10 "$E2E_LAST_PID"
 }
 
+# dig_in_c SERVER TYPE [DIG_OPTION...]: ask SERVER for www.example.test's TYPE record from C.
+dig_in_c() {
+	local server=$1 type=$2
+	shift 2
+	in_c 15 dig +tries=1 +time=2 +short "$@" "@$server" www.example.test "$type"
+}
+
 # sshd_up: a throw-away sshd in P on the ssh link and the remote network, port 22, root login
 # with a throw-away key; writes $E2E_TMP/ssh_config for the client side.
 sshd_up() {
