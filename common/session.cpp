@@ -276,6 +276,7 @@ bool Session::send_datagram(std::uint32_t stream, std::span<const std::uint8_t> 
     ++stats_.datagrams_dropped;
     return false;
   }
+  // Counted when queued, as control frames they wait behind little.
   stats_.bytes_sent += datagram.size();
   out_.push_control(FrameType::datagram, stream, datagram);
   writer_wake();
