@@ -18,6 +18,7 @@
 #include "common/capabilities.hpp"
 #include "common/log.hpp"
 #include "common/session.hpp"
+#include "common/stats_report.hpp"
 
 namespace tfunnel {
 
@@ -115,7 +116,9 @@ class Client {
       listener_.cancel();
       udp_.cancel();
       signals.cancel();
+      report_.unwatch();
     };
+    report_.watch(session);
     session.start(in, out);
     io_.restart();
     io_.run();
@@ -150,6 +153,8 @@ class Client {
   Logger& log_;
   // One thread runs everything: no locking in the scheduler or reactor.
   asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
+  // First: SIGUSR1 is caught from the start (stats_report.hpp).
+  StatsReport report_{io_.get_executor(), log_};
   DnsCapture dns_;
   TproxyListener listener_;
   UdpFront udp_;

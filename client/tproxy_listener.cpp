@@ -152,7 +152,10 @@ void TproxyListener::relay(tcp::socket socket, Session& session) {
     socket_set_linger_zero(socket.native_handle());
     return;
   }
-  if (session.stream_count() >= max_streams_) return refuse(socket, "--max-streams reached");
+  if (session.stream_count() >= max_streams_) {
+    ++session.stats().limited;
+    return refuse(socket, "--max-streams reached");
+  }
   const auto id = session.stream_allocate_id();
   if (!id) return refuse(socket, "no free stream id");
   std::array<std::uint8_t, protocol::kMaxOpenSize> open;

@@ -224,6 +224,7 @@ std::shared_ptr<UdpFlow> UdpFront::flow_open(Session& session, const protocol::F
     return nullptr;
   }
   if (session.stream_count() >= options_.max_streams) {
+    ++session.stats().limited;
     if (error_log_.allow()) LOG_W(log_, "udp: flow %s: --max-streams reached: dropped", flow_text(f).c_str());
     return nullptr;
   }

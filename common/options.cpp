@@ -62,7 +62,7 @@ po::options_description options_description(Options& o, Verbosity& verbosity) {
     ("help,h", po::bool_switch(&o.help), "print this help and exit")
     ("version", po::bool_switch(&o.version), "print the version and exit")
     ("verbose,v", po::value<Verbosity>(&verbosity)->zero_tokens(),
-        "more messages on stderr (repeat for more)")
+        "more messages on stderr (repeat for more); with -v, a line of counters every 5 s (as SIGUSR1 prints)")
     ("port,p", po::value<std::string>(),
         "client mode: TPROXY listener port (TCP, IPv4 and IPv6); without it, run as the proxy")
     ("queue-delay", po::value<double>(&o.queue_delay)->default_value(o.queue_delay),

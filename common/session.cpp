@@ -90,12 +90,16 @@ void Session::stop(int status, std::string reason) {
   if (stopped_) return;
   stopped_ = true;
   end_ = SessionEnd{status, std::move(reason)};
+  // Before the streams go: what was still open at the end is part of it. A
+  // session that never began (a failed login, a bad peer) has nothing to sum.
+  if (handshake_done_) LOG_N(log_, "summary: %s", stats_line().c_str());
   auto streams = std::move(streams_);
   streams_.clear();
+  stats_.streams_open = stats_.flows_open = 0;
   if (!streams.empty()) LOG_N(log_, "resetting %zu stream(s) and flow(s)", streams.size());
-  if (datagrams_dropped_ > 0)
+  if (stats_.datagrams_dropped > 0)
     LOG_N(log_, "%llu datagram(s) dropped while the channel was backed up",
-          static_cast<unsigned long long>(datagrams_dropped_));
+          static_cast<unsigned long long>(stats_.datagrams_dropped));
   for (auto& [id, s] : streams) s->abort_local();
   if (in_.is_open() && in_flags_ >= 0) ::fcntl(in_.native_handle(), F_SETFL, in_flags_);
   if (out_fd_.is_open() && out_flags_ >= 0) ::fcntl(out_fd_.native_handle(), F_SETFL, out_flags_);
@@ -122,6 +126,7 @@ awaitable<void> Session::read_loop() {
       co_return;
     }
     reader_.commit(n);
+    stats_.channel_received += n;
     last_received_ = std::chrono::steady_clock::now();
     if (!handshake_done_ && !handshake_receive()) continue;
     while (!stopped_) {
@@ -185,6 +190,8 @@ void Session::dispatch(const Frame& f) {
     default: break;
   }
   if (f.header.type == FrameType::data) received_total_ += f.payload.size();
+  if (f.header.type == FrameType::data || f.header.type == FrameType::datagram)
+    stats_.bytes_received += f.payload.size();
   const auto it = streams_.find(id);
   if (it == streams_.end()) {
     // Frames already in flight when a stream closed are dropped.
@@ -204,6 +211,7 @@ void Session::dispatch_open(const Frame& f) {
   if (!flow) return violation("malformed open", f);
   ids_.note_issued(id);
   if (streams_.size() >= options_.max_streams) {
+    ++stats_.limited;
     if (limit_log_.allow()) LOG_W(log_, "stream %u: --max-streams (%zu) reached: reset", id, options_.max_streams);
     send_rst(id, protocol::ResetReason::failed);
     return;
@@ -233,6 +241,7 @@ void Session::dispatch_stream(const Frame& f, Stream& s) {
     case FrameType::rst: {
       const auto reason = protocol::rst_decode(f.payload);
       if (!reason) return violation("unknown reset reason", f);
+      if (s.kind() == StreamKind::tcp || *reason != protocol::ResetReason::timed_out) ++stats_.resets_received;
       s.on_rst(*reason);
       return;
     }
@@ -256,6 +265,7 @@ void Session::send_data(std::uint32_t stream, Block payload, std::uint16_t len) 
 
 void Session::send_rst(std::uint32_t stream, protocol::ResetReason reason) {
   if (stopped_) return;
+  ++stats_.resets_sent;
   out_.push_rst(stream, reason);
   writer_wake();
 }
@@ -263,9 +273,11 @@ void Session::send_rst(std::uint32_t stream, protocol::ResetReason reason) {
 bool Session::send_datagram(std::uint32_t stream, std::span<const std::uint8_t> datagram) {
   if (stopped_) return false;
   if (out_.backlog() > kDatagramBacklog) {
-    ++datagrams_dropped_;
+    ++stats_.datagrams_dropped;
     return false;
   }
+  // Counted when queued, as control frames they wait behind little.
+  stats_.bytes_sent += datagram.size();
   out_.push_control(FrameType::datagram, stream, datagram);
   writer_wake();
   return true;
@@ -342,7 +354,10 @@ awaitable<void> Session::write_loop() {
            "channel write: " + ec.message());
       co_return;
     }
-    control_.on_written(out_.batch_end());
+    const std::size_t data = out_.batch_end();
+    control_.on_written(data);
+    stats_.bytes_sent += data;
+    stats_.channel_sent += n;
     used_ = std::max(used_, control_.in_flight() + out_.budget_used());
     budget_follow_window();
     rtt_ping_maybe();
@@ -380,9 +395,30 @@ std::optional<std::uint32_t> Session::stream_allocate_id() {
 }
 
 void Session::stream_insert(std::uint32_t id, std::shared_ptr<Stream> stream) {
-  streams_.emplace(id, std::move(stream));
+  const StreamKind kind = stream->kind();
+  if (streams_.emplace(id, std::move(stream)).second) stats_.opened(kind);
 }
 
-void Session::stream_erase(std::uint32_t id) noexcept { streams_.erase(id); }
+void Session::stream_erase(std::uint32_t id) noexcept {
+  const auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  stats_.closed(it->second->kind());
+  streams_.erase(it);
+}
+
+// ---- counters -------------------------------------------------------------------
+
+std::string Session::stats_line() const {
+  using std::chrono::duration;
+  SessionGauges g;
+  g.uptime_s = duration<double>(std::chrono::steady_clock::now() - started_).count();
+  g.window = control_.window();
+  g.in_flight = control_.in_flight();
+  g.base_rtt_ms = duration<double, std::milli>(control_.base_rtt()).count();
+  g.rate = control_.rate();
+  for (const auto& [id, s] : streams_) g.stream_window_max = std::max(g.stream_window_max, s->receive_window());
+  g.buffered = buffered_;
+  return session_stats_line(stats_, g);
+}
 
 }  // namespace tfunnel

@@ -27,6 +27,7 @@
 #include "common/options.hpp"
 #include "common/out_queue.hpp"
 #include "common/protocol.hpp"
+#include "common/session_stats.hpp"
 #include "common/stream.hpp"
 #include "common/stream_ids.hpp"
 
@@ -79,7 +80,7 @@ class Session {
   // Datagrams never wait: when the channel's backlog is full they are dropped
   // and counted, as a congested network would. False: dropped.
   bool send_datagram(std::uint32_t stream, std::span<const std::uint8_t> datagram);
-  std::uint64_t datagrams_dropped() const noexcept { return datagrams_dropped_; }
+  std::uint64_t datagrams_dropped() const noexcept { return stats_.datagrams_dropped; }
   bool budget_try_reserve(std::uint32_t stream, bool sparse) { return out_.budget_try_reserve(stream, sparse); }
   void budget_cancel() noexcept;
 
@@ -97,6 +98,12 @@ class Session {
   ChannelControl::Clock::duration channel_rtt() const noexcept { return control_.base_rtt(); }
   // The most a stream reads from its socket at once (channel_control.hpp).
   std::size_t read_quantum() const noexcept { return control_.quantum(BufferPool::kBlockSize); }
+
+  // Counters streams bump for what only they see (session_stats.hpp).
+  SessionStats& stats() noexcept { return stats_; }
+  const SessionStats& stats() const noexcept { return stats_; }
+  // The counters and the state of the moment, as one line.
+  std::string stats_line() const;
 
   BufferPool& pool() noexcept { return pool_; }
   // Scratch space for one whole datagram, shared by every UDP flow.
@@ -142,7 +149,8 @@ class Session {
   bool handshake_done_ = false;
   bool stopped_ = false;
   SessionEnd end_;
-  std::uint64_t datagrams_dropped_ = 0;
+  SessionStats stats_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   ChannelControl control_;
   std::uint64_t received_total_ = 0;  // data payload bytes from the peer
   std::uint64_t ack_sent_ = 0;        // the last count acknowledged to it

@@ -10,14 +10,19 @@
 
 namespace tfunnel {
 
+enum class StreamKind { tcp, udp };
+
 class Stream {
  public:
-  explicit Stream(std::uint32_t id) : id_(id) {}
+  Stream(std::uint32_t id, StreamKind kind) : id_(id), kind_(kind) {}
   virtual ~Stream() = default;
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
   std::uint32_t id() const noexcept { return id_; }
+  StreamKind kind() const noexcept { return kind_; }
+  // The window the stream grants its peer now (0: no flow control).
+  virtual std::uint32_t receive_window() const noexcept { return 0; }
 
   virtual bool on_opened() { return false; }
   virtual bool on_data(std::span<const std::uint8_t>) { return false; }
@@ -33,6 +38,7 @@ class Stream {
 
  private:
   std::uint32_t id_;
+  StreamKind kind_;
 };
 
 }  // namespace tfunnel

@@ -25,7 +25,7 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 }
 
 TcpStream::TcpStream(Session& session, std::uint32_t id, asio::ip::tcp::socket socket, bool connected)
-    : Stream(id),
+    : Stream(id, StreamKind::tcp),
       session_(session),
       socket_(std::move(socket)),
       signal_(socket_.get_executor(), asio::steady_timer::time_point::max()),
@@ -152,6 +152,7 @@ bool TcpStream::on_data(std::span<const std::uint8_t> payload) {
 
 void TcpStream::pending_append(std::span<const std::uint8_t> bytes) {
   if (!session_.buffered_reserve(bytes.size())) {
+    ++session_.stats().limited;
     if (session_.limit_log().allow())
       LOG_W(session_.log(), "stream %u: --max-buffer reached (%zu bytes wait for local sockets): reset", id(),
             session_.buffered());

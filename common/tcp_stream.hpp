@@ -45,6 +45,7 @@ class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> 
   void on_rst(protocol::ResetReason reason) override;
 
   void on_budget_granted() override;
+  std::uint32_t receive_window() const noexcept override { return flow_.recv_window_size; }
 
   // Aborts the stream: tells the peer why, resets the local socket.
   void fail(protocol::ResetReason reason);

@@ -27,7 +27,7 @@ steady_clock::duration seconds(double s) {
 }  // namespace
 
 UdpFlow::UdpFlow(Session& session, std::uint32_t id, asio::ip::udp::socket socket)
-    : Stream(id), session_(session), socket_(std::move(socket)), timer_(socket_.get_executor()),
+    : Stream(id, StreamKind::udp), session_(session), socket_(std::move(socket)), timer_(socket_.get_executor()),
       last_active_(steady_clock::now()) {}
 
 void UdpFlow::start() {

@@ -10,6 +10,7 @@
 #include "common/log.hpp"
 #include "common/resolv_conf.hpp"
 #include "common/session.hpp"
+#include "common/stats_report.hpp"
 #include "proxy/tcp_connector.hpp"
 #include "proxy/udp_connector.hpp"
 
@@ -22,6 +23,7 @@ int proxy_run(const Options& options, int channel_in, int channel_out) {
   capabilities_drop_all(log);
   // One thread runs everything: no locking in the scheduler or reactor.
   asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
+  StatsReport report(io.get_executor(), log);
   Session session(io.get_executor(), protocol::Role::proxy, options, log);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -48,9 +50,11 @@ int proxy_run(const Options& options, int channel_in, int channel_out) {
   };
   session.on_end = [&](const SessionEnd& end) {
     signals.cancel();
+    report.unwatch();
     if (end.status == 0) LOG_I(log, "exiting: %s", end.reason.c_str());
     else LOG_E(log, "exiting: %s", end.reason.c_str());
   };
+  report.watch(session);
   session.start(channel_in, channel_out);
   io.run();
   return session.end().status;

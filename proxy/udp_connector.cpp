@@ -27,7 +27,7 @@ void udp_connector_open(Session& session, std::uint32_t id, const protocol::Flow
     LOG_I(session.log(), "flow %u: %s", id, ec.message().c_str());
     session.send_control(protocol::FrameType::unreachable, id,
                          protocol::unreachable_encode(protocol::Unreachable::net));
-    session.send_control(protocol::FrameType::rst, id, protocol::rst_encode(protocol::ResetReason::unreachable));
+    session.send_rst(id, protocol::ResetReason::unreachable);
     udp_flow->abort_local();
     session.stream_erase(id);
     return;

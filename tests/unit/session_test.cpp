@@ -231,4 +231,48 @@ BOOST_AUTO_TEST_CASE(the_session_ends_at_eof_and_leaves_no_work_behind) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(the_session_counts_streams_payload_and_resets_as_they_happen) {
+  SessionRig rig(proxy());
+  rig.send_handshake();
+  std::size_t channel = kHandshakeSize;
+  const auto send = [&](const Bytes& f) {
+    rig.send(f);
+    channel += f.size();
+  };
+  send(open_frame(1));
+  send(data_frame(1, 100));
+  send(open_frame(2));
+  send(frame(FrameType::rst, 2, rst_encode(ResetReason::reset)));
+  Bytes udp_open = open_frame(3);
+  udp_open[0] = static_cast<std::uint8_t>(FrameType::udp_open);  // the type leads the header
+  send(udp_open);
+  send(frame(FrameType::datagram, 3, Bytes(40, 'd')));
+  // A flow's idle timeout is its normal end, not a reset.
+  send(frame(FrameType::rst, 3, rst_encode(ResetReason::timed_out)));
+  BOOST_TEST_REQUIRE(!rig.stopped(), rig.end().reason);
+  const tfunnel::SessionStats& s = rig.session().stats();
+  BOOST_TEST(s.streams_total == 2u);
+  BOOST_TEST(s.streams_open == 1u);
+  BOOST_TEST(s.flows_total == 1u);
+  BOOST_TEST(s.flows_open == 0u);
+  BOOST_TEST(s.bytes_received == 140u);
+  BOOST_TEST(s.resets_received == 1u);
+  BOOST_TEST(s.channel_received == channel);
+  BOOST_TEST(rig.session().stats_line().find(" streams_open=1 streams_total=2 flows_open=0 flows_total=1 ") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_session_counts_payload_it_sends_once_written) {
+  RigConfig c;
+  c.role = Role::client;
+  c.client_streams = 1;
+  c.app_bytes = 3000;
+  SessionRig rig(c);
+  rig.send_handshake();
+  rig.run_until_idle();
+  BOOST_TEST(rig.session().stats().bytes_sent == 3000u);
+  BOOST_TEST(rig.session().stats().streams_total == 1u);
+  BOOST_TEST(rig.session().stats().channel_sent > 3000u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
