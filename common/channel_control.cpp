@@ -42,23 +42,46 @@ void ChannelControl::on_rtt(Clock::time_point sent, Clock::time_point now, std::
   mins_.push_back({now, rtt});
   while (mins_.front().at < now - s_.base_memory) mins_.pop_front();
 
+  recent_[recent_next_] = rtt;
+  recent_next_ = (recent_next_ + 1) % kRecent;
+  recent_count_ = std::min(recent_count_ + 1, kRecent);
+  // Growth follows the newest sample, a shrink the smallest of the recent
+  // ones: a lone late ping holds the window, it takes a lasting queue to cut it.
   const Clock::duration base = base_rtt();
   if (rtt <= base + s_.target) {
     // Only while the window is what limits: an idle channel keeps its size.
-    if (used + used / 8 < window_) return;
-    // Up by a quarter per round trip until a queue was first seen (the BDP
-    // is unknown), then by 1/32: each step past the BDP costs a little delay.
-    const std::size_t step = fast_ ? window_ / 4 : window_ / 32;
-    window_ = std::min(s_.max_window, window_ + std::max<std::size_t>(step, kStep));
-    calm_ = rtt <= base + s_.target / 4 ? calm_ + 1 : 0;
-    if (calm_ >= kCalmToProbe) fast_ = true;  // far from any queue for long: the path got faster
+    if (used + used / 8 >= window_) window_grow(rtt - base);
     return;
   }
-  // A queue of (rtt - base) built up: aim at a round trip of base + target.
+  const Clock::duration lasting = recent_min();
+  if (recent_count_ >= kRecentToShrink && lasting > base + s_.target) window_shrink(base, lasting);
+}
+
+ChannelControl::Clock::duration ChannelControl::recent_min() const noexcept {
+  Clock::duration m = Clock::duration::max();
+  for (std::size_t i = 0; i < recent_count_; ++i)
+    m = std::min(m, recent_[(recent_next_ + kRecent - 1 - i) % kRecent]);
+  return m;
+}
+
+// Up by a quarter per round trip until a queue was first seen (the BDP is
+// unknown); then by less the nearer the queue is to the target, so the
+// window closes in on it without overshooting, yet a long link still fills
+// within a few seconds.
+void ChannelControl::window_grow(Clock::duration queue) {
+  const double off_target = 1.0 - std::chrono::duration<double>(queue) / std::chrono::duration<double>(s_.target);
+  const double gain = fast_ ? 0.25 : std::max(1.0 / 64, 0.25 * off_target);
+  const auto step = static_cast<std::size_t>(static_cast<double>(window_) * gain);
+  window_ = std::min(s_.max_window, window_ + std::max(step, kStep));
+}
+
+// A queue of (rtt - base) built up: aim at a round trip of base + target,
+// then judge the new window by the samples it causes.
+void ChannelControl::window_shrink(Clock::duration base, Clock::duration rtt) {
   fast_ = false;
-  calm_ = 0;
   const double scale = std::chrono::duration<double>(base + s_.target) / std::chrono::duration<double>(rtt);
   window_ = std::max(s_.min_window, static_cast<std::size_t>(static_cast<double>(window_) * scale));
+  recent_count_ = 0;
 }
 
 }  // namespace tfunnel

@@ -6,8 +6,15 @@
 // LEDBAT: it grows while the round trip stays within `target` of the smallest
 // one seen lately and the window is in use, and shrinks in proportion when
 // the round trip says a queue has built.
+//
+// A queue is judged on the smallest of the last few samples, not on each:
+// ssh sends what it read as one packet, and a ping that lands behind a whole
+// packet (13 ms of a 10 Mbit/s line for 16 KiB), or behind a process waiting
+// for a CPU, sees a delay that no standing queue causes. A standing queue
+// delays every sample.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -59,14 +66,24 @@ class ChannelControl {
     Clock::duration rtt;
   };
 
-  static constexpr std::size_t kStep = 16384;
-  static constexpr int kCalmToProbe = 8;
+  // The least growth per round trip: small next to a slow line's BDP.
+  static constexpr std::size_t kStep = 4096;
   static constexpr std::size_t kRateBusy = 16384;
+  // Samples whose minimum judges the queue.
+  static constexpr std::size_t kRecent = 2;
+  static constexpr std::size_t kRecentToShrink = 2;
+
+  Clock::duration recent_min() const noexcept;
+  void window_grow(Clock::duration queue);
+  void window_shrink(Clock::duration base, Clock::duration rtt);
 
   Settings s_;
   std::size_t window_;
-  bool fast_ = true;
-  int calm_ = 0;
+  bool fast_ = true;  // no queue seen yet: the BDP is unknown
+  // The last samples since the window last shrank, newest at recent_next_ - 1.
+  std::array<Clock::duration, kRecent> recent_{};
+  std::size_t recent_count_ = 0;
+  std::size_t recent_next_ = 0;
   std::uint64_t written_ = 0;
   std::uint64_t acked_ = 0;
   // Candidates for the windowed minimum, increasing in rtt and time.

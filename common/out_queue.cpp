@@ -18,11 +18,11 @@ void OutQueue::push_control(FrameType type, std::uint32_t stream,
   push_raw(payload);
 }
 
-void OutQueue::push_data(std::uint32_t stream, Block payload, std::uint16_t len) {
+void OutQueue::push_data(std::uint32_t stream, Block payload, std::uint16_t len, std::size_t reserved) {
   DataFrame f{{}, std::move(payload), len};
   protocol::header_serialize(FrameHeader{FrameType::data, 0, len, stream}, f.header);
   data_.push_back(std::move(f));
-  budget_used_ -= kChunk - len;  // the reservation shrinks to what was read
+  budget_used_ -= reserved - len;  // the reservation shrinks to what was read
 }
 
 void OutQueue::push_rst(std::uint32_t stream, protocol::ResetReason reason) {
@@ -69,8 +69,8 @@ std::size_t OutQueue::batch_end() {
 }
 
 bool OutQueue::budget_try_reserve(std::uint32_t stream, bool sparse) {
-  if ((waiters_.empty() && budget_used_ + kChunk <= budget_limit_) || (sparse && budget_used_ <= budget_limit_)) {
-    budget_used_ += kChunk;
+  if ((waiters_.empty() && budget_used_ + chunk_ <= budget_limit_) || (sparse && budget_used_ <= budget_limit_)) {
+    budget_used_ += chunk_;
     return true;
   }
   if (sparse) waiters_.push_front(stream);

@@ -8,6 +8,7 @@
 // streams that found the budget spent are granted in turn (round robin).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -32,8 +33,9 @@ class OutQueue {
   void push_raw(std::span<const std::uint8_t> bytes);
   void push_control(protocol::FrameType type, std::uint32_t stream,
                     std::span<const std::uint8_t> payload = {});
-  // `len` bytes of `payload`, read under a reservation (budget_try_reserve).
-  void push_data(std::uint32_t stream, Block payload, std::uint16_t len);
+  // `len` bytes of `payload`, read under a reservation of `reserved` bytes
+  // (budget_try_reserve).
+  void push_data(std::uint32_t stream, Block payload, std::uint16_t len, std::size_t reserved);
   void push_fin(std::uint32_t stream);
   // A stream's RST also waits behind its queued data: bytes sent before a
   // reset must still arrive before it.
@@ -48,22 +50,30 @@ class OutQueue {
   std::size_t batch_end();
 
   // ---- data budget -------------------------------------------------------
+  // A reservation is one chunk: what a stream reads at once, which follows
+  // the channel's rate (channel_control.hpp). A whole 16 KiB block per
+  // reservation would leave most of a slow line's small window reserved and
+  // unused. A changed chunk applies to reservations made from then on; a
+  // stream keeps the size it reserved (budget_chunk() when it got it).
+  void set_chunk(std::size_t n) noexcept { chunk_ = std::clamp<std::size_t>(n, 1, kChunk); }
+  std::size_t budget_chunk() const noexcept { return chunk_; }
   // True: one chunk is reserved for `stream`. False: `stream` joined the
   // waiters and is granted later through budget_grant(). `sparse`: the
   // stream starts a new burst (a keystroke, a request): it goes ahead of the
   // streams that keep the budget busy and may pass the limit by one chunk,
   // so it waits behind nothing but what already left for the channel.
   bool budget_try_reserve(std::uint32_t stream, bool sparse = false);
-  // A reservation ended without data (nothing to read, or the stream died).
-  void budget_cancel() noexcept { budget_used_ -= kChunk; }
+  // A reservation of `reserved` bytes ended without data (nothing to read,
+  // or the stream died).
+  void budget_cancel(std::size_t reserved) noexcept { budget_used_ -= reserved; }
   // Grants waiting streams in FIFO order while the budget allows. `wake(id)`
   // returns false when the stream is gone (its turn passes on).
   template <typename Wake>
   void budget_grant(Wake wake) {
-    while (!waiters_.empty() && budget_used_ + kChunk <= budget_limit_) {
+    while (!waiters_.empty() && budget_used_ + chunk_ <= budget_limit_) {
       const std::uint32_t id = waiters_.front();
       waiters_.pop_front();
-      if (wake(id)) budget_used_ += kChunk;
+      if (wake(id)) budget_used_ += chunk_;
     }
   }
   std::size_t budget_used() const noexcept { return budget_used_; }
@@ -89,6 +99,7 @@ class OutQueue {
   std::vector<boost::asio::const_buffer> buffers_;
 
   std::size_t budget_limit_;
+  std::size_t chunk_ = kChunk;
   std::size_t budget_used_ = 0;  // reserved + queued + in flight data bytes
   std::deque<std::uint32_t> waiters_;
 };

@@ -258,8 +258,8 @@ void Session::send_control(FrameType type, std::uint32_t stream, std::span<const
   writer_wake();
 }
 
-void Session::send_data(std::uint32_t stream, Block payload, std::uint16_t len) {
-  out_.push_data(stream, std::move(payload), len);
+void Session::send_data(std::uint32_t stream, Block payload, std::uint16_t len, std::size_t reserved) {
+  out_.push_data(stream, std::move(payload), len, reserved);
   writer_wake();
 }
 
@@ -289,8 +289,8 @@ void Session::send_fin(std::uint32_t stream) {
   writer_wake();
 }
 
-void Session::budget_cancel() noexcept {
-  out_.budget_cancel();
+void Session::budget_cancel(std::size_t reserved) noexcept {
+  out_.budget_cancel(reserved);
   budget_grant();
 }
 
@@ -304,6 +304,7 @@ void Session::budget_grant() {
 }
 
 void Session::budget_follow_window() {
+  out_.set_chunk(control_.quantum(BufferPool::kBlockSize));
   out_.set_budget_limit(std::min(kDataBudget, control_.room()));
   budget_grant();
 }

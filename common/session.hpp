@@ -74,7 +74,7 @@ class Session {
   // ---- sending, for streams ------------------------------------------------
   void send_control(protocol::FrameType type, std::uint32_t stream,
                     std::span<const std::uint8_t> payload = {});
-  void send_data(std::uint32_t stream, Block payload, std::uint16_t len);
+  void send_data(std::uint32_t stream, Block payload, std::uint16_t len, std::size_t reserved);
   void send_fin(std::uint32_t stream);
   void send_rst(std::uint32_t stream, protocol::ResetReason reason);
   // Datagrams never wait: when the channel's backlog is full they are dropped
@@ -82,7 +82,9 @@ class Session {
   bool send_datagram(std::uint32_t stream, std::span<const std::uint8_t> datagram);
   std::uint64_t datagrams_dropped() const noexcept { return stats_.datagrams_dropped; }
   bool budget_try_reserve(std::uint32_t stream, bool sparse) { return out_.budget_try_reserve(stream, sparse); }
-  void budget_cancel() noexcept;
+  // The size of a reservation made or granted now: the most a stream reads.
+  std::size_t budget_chunk() const noexcept { return out_.budget_chunk(); }
+  void budget_cancel(std::size_t reserved) noexcept;
 
   // Bytes received for streams and not yet taken by their local sockets,
   // bounded by --max-buffer: false when `n` more would pass it.
@@ -96,8 +98,6 @@ class Session {
   LogThrottle& limit_log() noexcept { return limit_log_; }
   // The channel's base round trip (0 before the first sample).
   ChannelControl::Clock::duration channel_rtt() const noexcept { return control_.base_rtt(); }
-  // The most a stream reads from its socket at once (channel_control.hpp).
-  std::size_t read_quantum() const noexcept { return control_.quantum(BufferPool::kBlockSize); }
 
   // Counters streams bump for what only they see (session_stats.hpp).
   SessionStats& stats() noexcept { return stats_; }

@@ -50,6 +50,7 @@ awaitable<bool> TcpStream::wait_until(bool (TcpStream::*ready)() const) {
 
 void TcpStream::on_budget_granted() {
   budget_granted_ = true;
+  reserved_ = static_cast<std::uint16_t>(session_.budget_chunk());
   wake();
 }
 
@@ -72,9 +73,10 @@ awaitable<void> TcpStream::pump_out() {
     if (!has_credit()) watch_start();
     if (!co_await wait_until(&TcpStream::has_credit)) co_return;
     budget_granted_ = session_.budget_try_reserve(id(), sparse);
-    if (!budget_granted_) watch_start();
+    if (budget_granted_) reserved_ = static_cast<std::uint16_t>(session_.budget_chunk());
+    else watch_start();
     if (!co_await wait_until(&TcpStream::has_budget)) {
-      if (budget_granted_) session_.budget_cancel();
+      if (budget_granted_) session_.budget_cancel(reserved_);
       co_return;
     }
     budget_granted_ = false;
@@ -82,17 +84,17 @@ awaitable<void> TcpStream::pump_out() {
     Block block = session_.pool().get();
     // A new burst may pass a full window (out_queue.hpp), so it takes little:
     // a keystroke or a request fits, a bulk stream is back in line next read.
-    const std::size_t quantum = sparse ? std::min(kSparseRead, session_.read_quantum()) : session_.read_quantum();
+    const std::size_t quantum = sparse ? std::min<std::size_t>(kSparseRead, reserved_) : reserved_;
     const std::size_t max = std::min<std::size_t>(quantum, flow_.send_window);
     boost::system::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(block.get(), max), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      session_.budget_cancel();
+      session_.budget_cancel(reserved_);
       maybe_readable = false;
       continue;
     }
     if (ec) {
-      session_.budget_cancel();
+      session_.budget_cancel(reserved_);
       if (ec == asio::error::eof) {
         session_.send_fin(id());
         fin_sent_ = true;
@@ -105,7 +107,7 @@ awaitable<void> TcpStream::pump_out() {
     }
     sparse = false;
     flow_.on_sent(static_cast<std::uint32_t>(n));
-    session_.send_data(id(), BufferPool::fit(std::move(block), n), static_cast<std::uint16_t>(n));
+    session_.send_data(id(), BufferPool::fit(std::move(block), n), static_cast<std::uint16_t>(n), reserved_);
   }
   // A half-closed socket reads EOF forever, even after a reset: an
   // application's RST after its FIN must still reach the peer.

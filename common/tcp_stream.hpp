@@ -82,6 +82,7 @@ class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> 
   bool connected_;
   bool opened_received_ = false;  // client: the proxy's opened arrived
   bool budget_granted_ = false;
+  std::uint16_t reserved_ = 0;  // bytes of the budget held (a read's most)
   bool draining_ = false;
   bool watching_ = false;  // watch_reset runs
   bool fin_sent_ = false;      // local read side done, FIN queued to the peer

@@ -43,10 +43,10 @@ Bytes batch(OutQueue& q) {
 // A data payload read under a reservation, as a stream does it. Each test
 // declares its pool before its queue: queued blocks return to the pool when
 // the queue is destroyed, so the pool must outlive the queue.
-void push_data(OutQueue& q, BufferPool& pool, std::uint32_t stream, const std::string& s) {
+void push_data(OutQueue& q, BufferPool& pool, std::uint32_t stream, const std::string& s, std::size_t reserved = kChunk) {
   Block b = pool.get();
   std::memcpy(b.get(), s.data(), s.size());
-  q.push_data(stream, std::move(b), static_cast<std::uint16_t>(s.size()));
+  q.push_data(stream, std::move(b), static_cast<std::uint16_t>(s.size()), reserved);
 }
 
 // Frame bytes written out by hand: type, flags 0, length, stream, payload.
@@ -201,6 +201,24 @@ BOOST_AUTO_TEST_CASE(a_reservation_holds_one_chunk_and_shrinks_to_the_bytes_read
   BOOST_TEST(q.budget_used() == 1000u);
 }
 
+// A slow channel reads 2.5 KiB at a time: a window of 32 KiB then holds a
+// dozen reservations, not one 16 KiB block and a half-used remainder.
+BOOST_AUTO_TEST_CASE(reservations_take_the_chunk_set_when_they_are_made) {
+  BufferPool pool;
+  OutQueue q(32 * 1024);
+  q.set_chunk(2500);
+  int granted = 0;
+  while (q.budget_try_reserve(1) && granted < 100) ++granted;
+  BOOST_TEST(granted == 13);  // 13 x 2500 <= 32768 < 14 x 2500
+  BOOST_TEST(q.budget_used() == 13u * 2500u);
+  q.set_chunk(100000);  // clamped to one block
+  BOOST_TEST(q.budget_chunk() == kChunk);
+  push_data(q, pool, 1, std::string(2000, 'a'), 2500);  // shrinks by what it held, not by the new chunk
+  BOOST_TEST(q.budget_used() == 12u * 2500u + 2000u);
+  q.budget_cancel(2500);
+  BOOST_TEST(q.budget_used() == 11u * 2500u + 2000u);
+}
+
 BOOST_AUTO_TEST_CASE(batch_end_releases_the_budget_of_the_data_sent) {
   BufferPool pool;
   OutQueue q(4 * kChunk);
@@ -227,7 +245,7 @@ BOOST_AUTO_TEST_CASE(budget_cancel_returns_an_unused_reservation) {
   OutQueue q(kChunk);
   BOOST_TEST(q.budget_try_reserve(1));
   BOOST_TEST(q.budget_used() == kChunk);
-  q.budget_cancel();
+  q.budget_cancel(q.budget_chunk());
   BOOST_TEST(q.budget_used() == 0u);
   BOOST_TEST(q.budget_try_reserve(1));
 }
@@ -249,13 +267,13 @@ BOOST_AUTO_TEST_CASE(streams_that_find_the_budget_spent_are_granted_in_fifo_orde
   q.budget_grant(wake);  // nothing free: nobody woken
   BOOST_TEST(woken.empty());
 
-  q.budget_cancel();
-  q.budget_cancel();
+  q.budget_cancel(q.budget_chunk());
+  q.budget_cancel(q.budget_chunk());
   q.budget_grant(wake);  // two chunks free: the first two waiters
   BOOST_TEST(woken == (std::vector<std::uint32_t>{3, 4}), boost::test_tools::per_element());
   BOOST_TEST(q.budget_used() == 2 * kChunk);
 
-  q.budget_cancel();
+  q.budget_cancel(q.budget_chunk());
   q.budget_grant(wake);
   BOOST_TEST(woken == (std::vector<std::uint32_t>{3, 4, 5}), boost::test_tools::per_element());
   BOOST_TEST(q.budget_used() == 2 * kChunk);
@@ -265,7 +283,7 @@ BOOST_AUTO_TEST_CASE(a_newcomer_waits_behind_earlier_waiters_even_when_budget_is
   OutQueue q(kChunk);
   BOOST_TEST(q.budget_try_reserve(1));
   BOOST_TEST(!q.budget_try_reserve(2));
-  q.budget_cancel();
+  q.budget_cancel(q.budget_chunk());
   BOOST_TEST(!q.budget_try_reserve(3));  // 2 was first
   std::vector<std::uint32_t> woken;
   q.budget_grant([&](std::uint32_t id) {
@@ -281,7 +299,7 @@ BOOST_AUTO_TEST_CASE(a_gone_stream_passes_its_turn_without_taking_budget) {
   BOOST_TEST(!q.budget_try_reserve(2));
   BOOST_TEST(!q.budget_try_reserve(3));
   BOOST_TEST(!q.budget_try_reserve(4));
-  q.budget_cancel();
+  q.budget_cancel(q.budget_chunk());
   std::vector<std::uint32_t> asked;
   q.budget_grant([&](std::uint32_t id) {
     asked.push_back(id);
@@ -319,7 +337,7 @@ BOOST_AUTO_TEST_CASE(data_blocks_return_to_the_pool_after_the_batch) {
   const std::uint8_t* p = b.get();
   std::memcpy(b.get(), "hi", 2);
   BOOST_TEST_REQUIRE(q.budget_try_reserve(1));
-  q.push_data(1, std::move(b), 2);
+  q.push_data(1, std::move(b), 2, q.budget_chunk());
   batch(q);
   BOOST_TEST((pool.get().get() == p));  // the only free block is the one sent
 }
