@@ -1,5 +1,5 @@
 // The tfunnel wire format, all of it: handshake, frame header, frame types and
-// their payloads. docs/PROTOCOL.md describes the same bytes for humans.
+// their payloads. common/PROTOCOL.md describes the same bytes for humans.
 //
 // Every integer is in network byte order. Fields are encoded one by one into
 // byte spans; no struct is ever overlaid on a buffer.
@@ -51,7 +51,7 @@ enum class FrameType : std::uint8_t {
   unreachable = 11,  // proxy->client: ICMP error for the flow; payload = kind(1)
   ack = 12,          // stream 0; payload = data payload bytes received so far(8)
 };
-// "data", "open", ...: the type's name in docs/PROTOCOL.md; "unknown" if none.
+// "data", "open", ...: the type's name in common/PROTOCOL.md; "unknown" if none.
 const char* frame_type_name(FrameType t) noexcept;
 
 // What the proxy's flow socket learnt from ICMP, for the client to replay.

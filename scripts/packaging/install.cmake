@@ -2,7 +2,7 @@
 #   bin/tfunnel                         the client and the proxy (one binary)
 #   sbin/tfunnel-firewall               the firewall rules (root only)
 #   lib/systemd/system/tfunnel@.service a template unit, paths made for the install prefix
-#   share/doc/tfunnel/                  README.md, docs/PROTOCOL.md, examples/tfunnel.conf
+#   share/doc/tfunnel/                  README.md, PROTOCOL.md, examples/tfunnel.conf
 include(GNUInstallDirs)
 
 set(TFUNNEL_SYSTEMD_UNITDIR "lib/systemd/system" CACHE STRING
@@ -13,7 +13,7 @@ set(TFUNNEL_PACKAGE_MAINTAINER "tfunnel maintainers <maintainers@users.noreply.h
 install(TARGETS tfunnel RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/tfunnel-firewall DESTINATION ${CMAKE_INSTALL_SBINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(FILES ${PROJECT_SOURCE_DIR}/docs/PROTOCOL.md DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
+install(FILES ${PROJECT_SOURCE_DIR}/common/PROTOCOL.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/scripts/systemd/tfunnel.conf DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 # The unit names the installed files, so it is made at install time, when the prefix is known

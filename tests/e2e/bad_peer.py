@@ -4,10 +4,10 @@
 It is the other end of the channel of the tfunnel under test: it writes to stdout (the target's
 stdin) and reads stdin (the target's stdout). As the client (default) it targets a proxy; with
 --role proxy, a client. Each CASE sends the handshake of its role, unless the case is about the
-handshake, then frames that break one rule of docs/PROTOCOL.md, then reads until the target closes
+handshake, then frames that break one rule of common/PROTOCOL.md, then reads until the target closes
 the channel, at most --hold seconds. What it sent and received goes to stderr, one line each.
 
-The wire format is written out here again, field by field, from docs/PROTOCOL.md; the fuzz corpus
+The wire format is written out here again, field by field, from common/PROTOCOL.md; the fuzz corpus
 script (tests/fuzz/make_corpus.py) builds its seeds with the same functions.
 """
 import argparse
@@ -18,7 +18,7 @@ import struct
 import sys
 import time
 
-# ---- the wire format (docs/PROTOCOL.md) -----------------------------------------------------------
+# ---- the wire format (common/PROTOCOL.md) ---------------------------------------------------------
 
 MAGIC = b"TFNL"
 VERSION = 1

@@ -49,7 +49,7 @@ e2e_log "cmake --install $BUILD --prefix $PREFIX"
 cmake --install "$BUILD" --prefix "$PREFIX" >"$E2E_TMP/install.log" 2>&1 ||
 	die "cmake --install failed: $(cat "$E2E_TMP/install.log")"
 expect_files "$PREFIX" bin/tfunnel sbin/tfunnel-firewall lib/systemd/system/tfunnel@.service \
-	share/doc/tfunnel/README.md share/doc/tfunnel/docs/PROTOCOL.md share/doc/tfunnel/examples/tfunnel.conf
+	share/doc/tfunnel/README.md share/doc/tfunnel/PROTOCOL.md share/doc/tfunnel/examples/tfunnel.conf
 [[ -x $PREFIX/bin/tfunnel && -x $PREFIX/sbin/tfunnel-firewall ]] || die "installed programs are not executable"
 got=$("$PREFIX/bin/tfunnel" --version) || die "installed tfunnel --version failed"
 [[ $got == "$VERSION_LINE" ]] || die "installed tfunnel --version printed '$got'"
@@ -136,7 +136,8 @@ fi
 	die "Recommends: $(field Recommends)"
 dpkg-deb -c "$DEB" | awk '{ print $NF }' >"$E2E_TMP/deb-files.txt"
 for f in ./usr/bin/tfunnel ./usr/sbin/tfunnel-firewall ./usr/lib/systemd/system/tfunnel@.service \
-	./usr/share/doc/tfunnel/README.md ./usr/share/doc/tfunnel/examples/tfunnel.conf; do
+	./usr/share/doc/tfunnel/README.md ./usr/share/doc/tfunnel/PROTOCOL.md \
+	./usr/share/doc/tfunnel/examples/tfunnel.conf; do
 	grep -qxF "$f" "$E2E_TMP/deb-files.txt" || die "the .deb has no $f: $(cat "$E2E_TMP/deb-files.txt")"
 done
 dpkg-deb -e "$DEB" "$E2E_TMP/control"

@@ -38,7 +38,10 @@ proxy_exe() {
 }
 
 e2e_log "no tfunnel on the remote PATH: the binary is sent"
-command -v tfunnel >/dev/null && skip "a tfunnel is installed on this machine's PATH"
+# The sshd in P shares this machine's files: its login PATH must hold no tfunnel.
+if got=$(in_c 15 ssh -F "$E2E_TMP/ssh_config" "$E2E_SSH_V4" 'command -v tfunnel'); then
+	skip "the sshd's login PATH has a tfunnel ($got): nothing to send"
+fi
 spawn need "$E2E_NS_C" "$TFUNNEL_BIN" -p "$E2E_PORT" -v --remote "$E2E_SSH_V4" --ssh-cmd "$ssh_cmd"
 E2E_CLIENT_PID=$E2E_LAST_PID
 tunnel_wait_up
@@ -62,6 +65,7 @@ mkdir "$E2E_TMP/bin"
 ln -s "$TFUNNEL_BIN" "$E2E_TMP/bin/tfunnel"
 sshd_config_text | sed 's/:22$/:2222/' >"$E2E_TMP/sshd2_config"
 sed -i "s|^PidFile .*|PidFile $E2E_TMP/sshd2.pid|" "$E2E_TMP/sshd2_config"
+# shellcheck disable=SC2016 # the inner sh expands them
 spawn sshd2 "$E2E_NS_P" unshare -m sh -c \
 	'mount --bind "$1" /usr/local/bin && exec "$(command -v sshd)" -D -e -f "$2"' sh "$E2E_TMP/bin" "$E2E_TMP/sshd2_config"
 wait_listening "$E2E_NS_P" 2222 10 "$E2E_LAST_PID"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `tfunnel -p PORT -- COMMAND` runs the transport itself: the tunnel works without socat; when
 # the command dies, local connections are reset and the exit status tells how it ended (128 +
-# signal, 127 when it cannot start); SIGTERM ends client and command with status 0; with
+# signal, its own status when it fails, 127 when it cannot start, else 1) and its stderr is the
+# client's; SIGTERM ends client and command with status 0; with
 # --reconnect the command is restarted and new connections work again.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -86,6 +87,18 @@ rc=0
 in_c 10 "$TFUNNEL_BIN" -p "$E2E_PORT" -- /nonexistent/tfunnel-transport 2>"$E2E_TMP/nocmd.log" || rc=$?
 ((rc == 127)) || die "status $rc for a missing command (want 127): $(cat "$E2E_TMP/nocmd.log")"
 grep -q "/nonexistent/tfunnel-transport" "$E2E_TMP/nocmd.log" || die "the error does not name the command"
+
+e2e_log "the command's stderr passes through; its failure is the client's status, else 1"
+rc=0
+# shellcheck disable=SC2016 # the command's sh expands $0
+in_c 10 "$TFUNNEL_BIN" -p "$E2E_PORT" -- sh -c 'echo "transport stderr $0" >&2; exit 3' marker \
+	2>"$E2E_TMP/status3.log" || rc=$?
+((rc == 3)) || die "status $rc for a command that exits 3 (want 3): $(cat "$E2E_TMP/status3.log")"
+grep -qx "transport stderr marker" "$E2E_TMP/status3.log" ||
+	die "the command's stderr did not pass through: $(cat "$E2E_TMP/status3.log")"
+rc=0
+in_c 10 "$TFUNNEL_BIN" -p "$E2E_PORT" -- true 2>"$E2E_TMP/status0.log" || rc=$?
+((rc == 1)) || die "status $rc for a command that exits 0 without a session (want 1): $(cat "$E2E_TMP/status0.log")"
 
 e2e_log "--reconnect: the command is restarted, new connections work again"
 client_up again --reconnect

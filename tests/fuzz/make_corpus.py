@@ -4,7 +4,7 @@ handshakes and frame sequences. Run it again after changing the seeds; the files
 
 Each seed is laid out as tests/fuzz/fuzz_input.hpp reads it: a mode byte, four bytes of read
 sizes (1 + byte % 32 each), then the channel's bytes. Frames are built by tests/e2e/bad_peer.py
-from docs/PROTOCOL.md.
+from common/PROTOCOL.md.
 """
 import os
 import sys

@@ -1,4 +1,4 @@
-// What a session sends must follow docs/PROTOCOL.md as strictly as what it
+// What a session sends must follow common/PROTOCOL.md as strictly as what it
 // takes: its peer would end the session otherwise. Checked against the
 // frames the peer sent (the valid prefix of the fuzz input).
 #pragma once
