@@ -25,6 +25,14 @@ void OutQueue::push_data(std::uint32_t stream, Block payload, std::uint16_t len,
   budget_used_ -= reserved - len;  // the reservation shrinks to what was read
 }
 
+void OutQueue::push_spliced(std::uint32_t stream, std::uint16_t len, std::size_t reserved) {
+  DataFrame f{{}, Block(nullptr, BlockReturn{}), len};
+  protocol::header_serialize(FrameHeader{FrameType::data, 0, len, stream}, f.header);
+  f.spliced = true;
+  data_.push_back(std::move(f));
+  budget_used_ -= reserved - len;
+}
+
 void OutQueue::push_rst(std::uint32_t stream, protocol::ResetReason reason) {
   DataFrame f{{}, Block(nullptr, BlockReturn{}), 0};
   protocol::header_serialize(FrameHeader{FrameType::rst, 0, protocol::kRstSize, stream}, f.header);
@@ -45,13 +53,15 @@ const std::vector<boost::asio::const_buffer>& OutQueue::batch_begin() {
   control_.swap(control_inflight_);
   if (!control_inflight_.empty())
     buffers_.emplace_back(control_inflight_.data(), control_inflight_.size());
-  for (std::size_t i = 0; i < kMaxFramesPerBatch && !data_.empty(); ++i) {
+  batch_spliced_ = 0;
+  for (std::size_t i = 0; i < kMaxFramesPerBatch && !data_.empty() && batch_spliced_ == 0; ++i) {
     data_inflight_.push_back(std::move(data_.front()));
     data_.pop_front();
+    if (data_inflight_.back().spliced) batch_spliced_ = data_inflight_.back().len;
   }
   for (const auto& f : data_inflight_) {
     buffers_.emplace_back(f.header.data(), f.header.size());
-    if (f.len) buffers_.emplace_back(f.payload.get(), f.len);
+    if (f.len && !f.spliced) buffers_.emplace_back(f.payload.get(), f.len);
     if (f.has_inline) buffers_.emplace_back(&f.inline_payload, 1);
   }
   return buffers_;
@@ -63,6 +73,7 @@ std::size_t OutQueue::batch_end() {
   budget_used_ -= data;
   data_inflight_.clear();
   buffers_.clear();
+  batch_spliced_ = 0;
   // A burst of control frames (thousands of opens) must not pin its memory.
   if (control_inflight_.capacity() > 64 * 1024) std::vector<std::uint8_t>().swap(control_inflight_);
   return data;

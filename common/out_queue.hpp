@@ -36,6 +36,9 @@ class OutQueue {
   // `len` bytes of `payload`, read under a reservation of `reserved` bytes
   // (budget_try_reserve).
   void push_data(std::uint32_t stream, Block payload, std::uint16_t len, std::size_t reserved);
+  // The same for `len` bytes held in the session's splice pipe
+  // (splice_pipe.hpp), which the writer moves to the channel itself.
+  void push_spliced(std::uint32_t stream, std::uint16_t len, std::size_t reserved);
   void push_fin(std::uint32_t stream);
   // A stream's RST also waits behind its queued data: bytes sent before a
   // reset must still arrive before it.
@@ -44,8 +47,11 @@ class OutQueue {
   bool empty() const noexcept { return control_.empty() && data_.empty(); }
 
   // Moves what is queued into a batch and returns its buffers; they stay
-  // valid until batch_end().
+  // valid until batch_end(). A batch ends with the header of a spliced frame,
+  // if it has one: batch_spliced() bytes from the splice pipe must follow
+  // the buffers before anything else.
   const std::vector<boost::asio::const_buffer>& batch_begin();
+  std::size_t batch_spliced() const noexcept { return batch_spliced_; }
   // Returns the data payload bytes the batch carried.
   std::size_t batch_end();
 
@@ -90,6 +96,7 @@ class OutQueue {
     std::uint16_t len;
     std::uint8_t inline_payload = 0;  // an RST's reason
     bool has_inline = false;
+    bool spliced = false;  // the payload waits in the splice pipe
   };
 
   std::vector<std::uint8_t> control_;
@@ -97,6 +104,7 @@ class OutQueue {
   std::deque<DataFrame> data_;
   std::deque<DataFrame> data_inflight_;
   std::vector<boost::asio::const_buffer> buffers_;
+  std::size_t batch_spliced_ = 0;
 
   std::size_t budget_limit_;
   std::size_t chunk_ = kChunk;

@@ -27,6 +27,7 @@
 #include "common/options.hpp"
 #include "common/out_queue.hpp"
 #include "common/protocol.hpp"
+#include "common/splice_pipe.hpp"
 #include "common/session_stats.hpp"
 #include "common/stream.hpp"
 #include "common/stream_ids.hpp"
@@ -47,6 +48,9 @@ class Session {
   static constexpr std::size_t kDataBudget = 128 * 1024;
   // Bytes that may wait for the channel before datagrams are dropped.
   static constexpr std::size_t kDatagramBacklog = 2 * kDataBudget;
+  // The splice pipe holds at most the data budget; its capacity counts slots
+  // of as little as one segment each (splice_pipe.hpp), hence the margin.
+  static constexpr std::size_t kSpliceCapacity = 1 << 20;
 
   Session(boost::asio::any_io_executor ex, protocol::Role role, const Options& options, Logger& log);
   ~Session();
@@ -75,6 +79,11 @@ class Session {
   void send_control(protocol::FrameType type, std::uint32_t stream,
                     std::span<const std::uint8_t> payload = {});
   void send_data(std::uint32_t stream, Block payload, std::uint16_t len, std::size_t reserved);
+  // Moves up to `max` bytes from `socket_fd` straight into the channel's
+  // queue as one data frame (splice_pipe.hpp): bytes moved, 0 at end of
+  // stream, -1 with errno; -1 with EAGAIN also when splicing is off or the
+  // pipe is full, so the caller reads the usual way then.
+  ssize_t send_spliced(std::uint32_t stream, int socket_fd, std::size_t max, std::size_t reserved);
   void send_fin(std::uint32_t stream);
   void send_rst(std::uint32_t stream, protocol::ResetReason reason);
   // Datagrams never wait: when the channel's backlog is full they are dropped
@@ -115,6 +124,7 @@ class Session {
  private:
   boost::asio::awaitable<void> read_loop();
   boost::asio::awaitable<void> write_loop();
+  boost::asio::awaitable<boost::system::error_code> write_spliced(std::size_t n);
   boost::asio::awaitable<void> keepalive_loop();
   void spawn(boost::asio::awaitable<void> task, const char* name);
 
@@ -140,6 +150,7 @@ class Session {
   FrameReader reader_;
   BufferPool pool_;  // before out_: queued blocks return to it on destruction
   OutQueue out_;
+  SplicePipe splice_;  // payloads on their way from sockets to out_fd_
   std::vector<std::uint8_t> datagram_buffer_;
   boost::asio::steady_timer writer_signal_;
   bool writer_waiting_ = false;

@@ -81,11 +81,20 @@ awaitable<void> TcpStream::pump_out() {
     }
     budget_granted_ = false;
 
-    Block block = session_.pool().get();
     // A new burst may pass a full window (out_queue.hpp), so it takes little:
     // a keystroke or a request fits, a bulk stream is back in line next read.
     const std::size_t quantum = sparse ? std::min<std::size_t>(kSparseRead, reserved_) : reserved_;
     const std::size_t max = std::min<std::size_t>(quantum, flow_.send_window);
+    // Bulk goes socket to channel without a copy; a burst's first read stays
+    // a plain read, so a few bytes never hold more than their size.
+    if (!sparse) {
+      const ssize_t k = session_.send_spliced(id(), socket_.native_handle(), max, reserved_);
+      if (k > 0) {
+        flow_.on_sent(static_cast<std::uint32_t>(k));
+        continue;
+      }
+    }
+    Block block = session_.pool().get();
     boost::system::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(block.get(), max), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
