@@ -125,6 +125,49 @@ BOOST_AUTO_TEST_CASE(a_fast_local_pipe_is_not_held_back) {
   BOOST_TEST(c.window() == ChannelControl::Settings{}.max_window);
 }
 
+// One late ping (it waited behind a whole ssh packet, or for a CPU) is no
+// standing queue: the window holds; two in a row cut it.
+BOOST_AUTO_TEST_CASE(one_late_sample_holds_the_window_two_cut_it) {
+  ChannelControl c;
+  auto now = Clock::time_point() + 1h;
+  c.on_rtt(now, now + 20ms, 0);  // the base
+  now += 20ms;
+  const std::size_t w = c.window();
+  c.on_rtt(now, now + 40ms, w);
+  BOOST_TEST(c.window() == w);
+  now += 40ms;
+  c.on_rtt(now, now + 21ms, w);  // back near the base: grows again
+  BOOST_TEST(c.window() > w);
+  now += 21ms;
+  const std::size_t grown = c.window();
+  c.on_rtt(now, now + 40ms, grown);
+  now += 40ms;
+  c.on_rtt(now, now + 45ms, grown);
+  BOOST_TEST(c.window() < grown);
+  // The cut aims at base + target for the smaller of the two: 25 / 40.
+  BOOST_TEST(c.window() == static_cast<std::size_t>(static_cast<double>(grown) * 25.0 / 40.0));
+}
+
+// ssh's packets: every other ping waits behind one (13 ms at 10 Mbit/s); the
+// smaller samples show no standing queue, so the window stays above the BDP
+// (25 kB) and the line full, instead of shrinking to its floor.
+BOOST_AUTO_TEST_CASE(packet_noise_on_a_slow_link_keeps_the_window_above_the_bdp) {
+  ChannelControl c;
+  const Link link{10e6 / 8, 20ms};
+  auto now = Clock::time_point() + 1h;
+  c.on_rtt(now, now + 20ms, 0);
+  for (int i = 0; i < 200; ++i) {
+    const std::size_t w = c.window();
+    const Clock::duration rtt = link.rtt_for(w) + (i % 2 ? 13ms : 0ms);
+    c.on_rtt(now, now + rtt, w);
+    now += rtt;
+  }
+  BOOST_TEST_MESSAGE("window " << c.window());
+  BOOST_TEST(c.window() >= 25000u);
+  // and the queue within the target and one step of growth (4 KiB: 3.3 ms)
+  BOOST_TEST(link.rtt_for(c.window()) <= 20ms + 5ms + 4ms);
+}
+
 // Reads follow the channel's rate: 2 ms of it, between 2 KiB and the block.
 BOOST_AUTO_TEST_CASE(the_read_quantum_follows_the_delivery_rate) {
   ChannelControl c;

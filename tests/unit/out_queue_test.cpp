@@ -125,6 +125,28 @@ BOOST_AUTO_TEST_CASE(data_frames_keep_fifo_order_and_fin_follows_its_data) {
   BOOST_TEST(q.empty());
 }
 
+// A spliced payload is not in the batch's buffers: the batch ends with that
+// frame's header, the writer moves the payload from the splice pipe, and the
+// frames queued after it go in the next batch, in order.
+BOOST_AUTO_TEST_CASE(a_spliced_frame_ends_its_batch_after_its_header) {
+  BufferPool pool;
+  OutQueue q(8 * kChunk);
+  for (int i = 0; i < 3; ++i) BOOST_TEST_REQUIRE(q.budget_try_reserve(1));
+  push_data(q, pool, 1, "a1");
+  q.push_spliced(2, 5000, kChunk);
+  push_data(q, pool, 1, "a2");
+  q.push_fin(2);
+  q.push_control(FrameType::credit, 7, protocol::credit_encode(9));
+  const Bytes spliced_header = {3, 0, 0x13, 0x88, 0, 0, 0, 2};  // data, 5000 bytes, stream 2
+  BOOST_TEST(hex(flatten(q.batch_begin())) ==
+             hex(cat({wire(6, 7, std::string("\0\0\0\x09", 4)), wire(3, 1, "a1"), spliced_header})));
+  BOOST_TEST(q.batch_spliced() == 5000u);
+  BOOST_TEST(q.batch_end() == 5002u);  // both payloads count as data sent
+  BOOST_TEST(q.batch_spliced() == 0u);
+  BOOST_TEST(hex(batch(q)) == hex(cat({wire(3, 1, "a2"), wire(4, 2)})));
+  BOOST_TEST(q.budget_used() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_streams_rst_follows_its_queued_data_and_takes_no_budget) {
   BufferPool pool;
   OutQueue q(4 * kChunk);
