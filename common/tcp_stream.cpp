@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
@@ -86,17 +87,25 @@ awaitable<void> TcpStream::pump_out() {
     const std::size_t quantum = sparse ? std::min<std::size_t>(kSparseRead, reserved_) : reserved_;
     const std::size_t max = std::min<std::size_t>(quantum, flow_.send_window);
     // Bulk goes socket to channel without a copy; a burst's first read stays
-    // a plain read, so a few bytes never hold more than their size.
+    // a plain read, so a few bytes never hold more than their size. A splice
+    // reports the socket's end or error itself (and clears the error: a read
+    // after it would see a clean end instead of a reset).
+    boost::system::error_code ec;
+    std::size_t n = 0;
     if (!sparse) {
       const ssize_t k = session_.send_spliced(id(), socket_.native_handle(), max, reserved_);
       if (k > 0) {
         flow_.on_sent(static_cast<std::uint32_t>(k));
         continue;
       }
+      if (k == 0) ec = asio::error::eof;
+      else if (errno != EAGAIN && errno != EINVAL) ec.assign(errno, boost::system::system_category());
     }
-    Block block = session_.pool().get();
-    boost::system::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(block.get(), max), ec);
+    Block block;
+    if (!ec) {
+      block = session_.pool().get();
+      n = socket_.read_some(asio::buffer(block.get(), max), ec);
+    }
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       session_.budget_cancel(reserved_);
       maybe_readable = false;
