@@ -69,6 +69,9 @@ ChannelControl::Clock::duration ChannelControl::recent_min() const noexcept {
 // window closes in on it without overshooting, yet a long link still fills
 // within a few seconds.
 void ChannelControl::window_grow(Clock::duration queue) {
+  // Half the target reached: the BDP is near, a quarter more per round trip
+  // would overshoot it by a quarter before the next sample could tell.
+  if (queue > s_.target / 2) fast_ = false;
   const double off_target = 1.0 - std::chrono::duration<double>(queue) / std::chrono::duration<double>(s_.target);
   const double gain = fast_ ? 0.25 : std::max(1.0 / 64, 0.25 * off_target);
   const auto step = static_cast<std::size_t>(static_cast<double>(window_) * gain);

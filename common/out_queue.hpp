@@ -26,6 +26,8 @@ namespace tfunnel {
 class OutQueue {
  public:
   static constexpr std::size_t kChunk = protocol::kMaxDataPayload;
+  // A spliced read fills no block: it may take a frame's whole payload.
+  static constexpr std::size_t kMaxChunk = protocol::kMaxPayload;
   static constexpr std::size_t kMaxFramesPerBatch = 64;
 
   explicit OutQueue(std::size_t data_budget) : budget_limit_(data_budget) {}
@@ -61,7 +63,7 @@ class OutQueue {
   // reservation would leave most of a slow line's small window reserved and
   // unused. A changed chunk applies to reservations made from then on; a
   // stream keeps the size it reserved (budget_chunk() when it got it).
-  void set_chunk(std::size_t n) noexcept { chunk_ = std::clamp<std::size_t>(n, 1, kChunk); }
+  void set_chunk(std::size_t n) noexcept { chunk_ = std::clamp<std::size_t>(n, 1, kMaxChunk); }
   std::size_t budget_chunk() const noexcept { return chunk_; }
   // True: one chunk is reserved for `stream`. False: `stream` joined the
   // waiters and is granted later through budget_grant(). `sparse`: the

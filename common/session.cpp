@@ -320,7 +320,13 @@ void Session::budget_grant() {
 }
 
 void Session::budget_follow_window() {
-  out_.set_chunk(control_.quantum(BufferPool::kBlockSize));
+  // Spliced reads fill no block: where they work, bulk frames may be as big
+  // as a frame can be (fewer system calls per byte on both sides), but never
+  // more than the channel carries in a few ms (channel_control.hpp).
+  // A quarter of the window at most: a reservation must always fit what the
+  // window lets in flight, or streams would wait for a grant that never comes.
+  const std::size_t quantum = control_.quantum(splice_.is_open() ? OutQueue::kMaxChunk : BufferPool::kBlockSize);
+  out_.set_chunk(std::min(quantum, control_.window() / 4));
   out_.set_budget_limit(std::min(kDataBudget, control_.room()));
   budget_grant();
 }

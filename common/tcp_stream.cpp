@@ -60,6 +60,7 @@ awaitable<void> TcpStream::pump_out() {
   const auto self = shared_from_this();
   bool maybe_readable = true;  // data may have arrived before we started
   bool sparse = true;          // a new burst: nothing read since the last EAGAIN
+  bool short_read = false;     // the last read got less than it asked for
   while (!closed_) {
     if (!maybe_readable) {
       // Only after EAGAIN: an edge-triggered wait never misses data this way.
@@ -92,19 +93,23 @@ awaitable<void> TcpStream::pump_out() {
     // after it would see a clean end instead of a reset).
     boost::system::error_code ec;
     std::size_t n = 0;
-    if (!sparse) {
+    // After a short read the socket is most likely empty: a plain read says
+    // so in one call, where a splice's EAGAIN would need a read to confirm.
+    if (!sparse && !short_read) {
       const ssize_t k = session_.send_spliced(id(), socket_.native_handle(), max, reserved_);
       if (k > 0) {
         flow_.on_sent(static_cast<std::uint32_t>(k));
+        short_read = static_cast<std::size_t>(k) < max;
         continue;
       }
       if (k == 0) ec = asio::error::eof;
       else if (errno != EAGAIN && errno != EINVAL) ec.assign(errno, boost::system::system_category());
     }
     Block block;
+    const std::size_t ask = std::min(max, BufferPool::kBlockSize);
     if (!ec) {
       block = session_.pool().get();
-      n = socket_.read_some(asio::buffer(block.get(), max), ec);
+      n = socket_.read_some(asio::buffer(block.get(), ask), ec);
     }
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       session_.budget_cancel(reserved_);
@@ -124,6 +129,7 @@ awaitable<void> TcpStream::pump_out() {
       co_return;
     }
     sparse = false;
+    short_read = n < ask;
     flow_.on_sent(static_cast<std::uint32_t>(n));
     session_.send_data(id(), BufferPool::fit(std::move(block), n), static_cast<std::uint16_t>(n), reserved_);
   }

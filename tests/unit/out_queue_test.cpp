@@ -233,8 +233,8 @@ BOOST_AUTO_TEST_CASE(reservations_take_the_chunk_set_when_they_are_made) {
   while (q.budget_try_reserve(1) && granted < 100) ++granted;
   BOOST_TEST(granted == 13);  // 13 x 2500 <= 32768 < 14 x 2500
   BOOST_TEST(q.budget_used() == 13u * 2500u);
-  q.set_chunk(100000);  // clamped to one block
-  BOOST_TEST(q.budget_chunk() == kChunk);
+  q.set_chunk(100000);  // clamped to one frame's payload
+  BOOST_TEST(q.budget_chunk() == OutQueue::kMaxChunk);
   push_data(q, pool, 1, std::string(2000, 'a'), 2500);  // shrinks by what it held, not by the new chunk
   BOOST_TEST(q.budget_used() == 12u * 2500u + 2000u);
   q.budget_cancel(2500);
