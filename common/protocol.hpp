@@ -34,7 +34,9 @@ const char* handshake_error_text(HandshakeError e) noexcept;
 // ---- frame header: type(1) flags(1) length(2) stream(4) -------------------
 inline constexpr std::size_t kHeaderSize = 8;
 inline constexpr std::size_t kMaxPayload = 65535;
-// TCP data is cut smaller than kMaxPayload so that streams interleave finely.
+// TCP data read into a buffer is cut smaller than kMaxPayload so that streams
+// interleave finely and a few bytes never pin much memory; spliced bulk data
+// (splice_pipe.hpp) may fill a frame, within 2 ms of the channel's rate.
 inline constexpr std::size_t kMaxDataPayload = 16384;
 
 enum class FrameType : std::uint8_t {
