@@ -1,6 +1,8 @@
 #include "tests/support/session_rig.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -94,12 +96,25 @@ SessionRig::SessionRig(const RigConfig& config)
     ready_ = true;
     if (config_.role == Role::client) client_open_all();
   };
-  int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
-    throw std::runtime_error("rig: socketpair failed");
-  peer_fd_ = fds[1];
-  session_->start(fds[0], fds[0]);  // it keeps duplicates
-  ::close(fds[0]);
+  if (config_.channel_pipes) {
+    // A pipe's writer must not die of SIGPIPE when the session closes its end.
+    ::signal(SIGPIPE, SIG_IGN);
+    int to_session[2], from_session[2];
+    if (::pipe2(to_session, O_NONBLOCK | O_CLOEXEC) != 0 || ::pipe2(from_session, O_NONBLOCK | O_CLOEXEC) != 0)
+      throw std::runtime_error("rig: pipe failed");
+    peer_fd_ = to_session[1];
+    peer_in_fd_ = from_session[0];
+    session_->start(to_session[0], from_session[1]);  // it keeps duplicates
+    ::close(to_session[0]);
+    ::close(from_session[1]);
+  } else {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
+      throw std::runtime_error("rig: socketpair failed");
+    peer_fd_ = peer_in_fd_ = fds[1];
+    session_->start(fds[0], fds[0]);  // it keeps duplicates
+    ::close(fds[0]);
+  }
   run_until_idle();
 }
 
@@ -108,6 +123,7 @@ SessionRig::~SessionRig() {
   finish();
   session_.reset();
   for (const App& a : apps_) ::close(a.fd);
+  if (peer_in_fd_ >= 0 && peer_in_fd_ != peer_fd_) ::close(peer_in_fd_);
   if (peer_fd_ >= 0) ::close(peer_fd_);
 }
 
@@ -119,7 +135,8 @@ void SessionRig::send_handshake() { send(peer_handshake()); }
 
 void SessionRig::send(std::span<const std::uint8_t> bytes) {
   for (int round = 0; !bytes.empty() && !peer_closed_ && round < kMaxIdleRounds; ++round) {
-    const ssize_t n = ::send(peer_fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const ssize_t n = config_.channel_pipes ? ::write(peer_fd_, bytes.data(), bytes.size())
+                                            : ::send(peer_fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n > 0) bytes = bytes.subspan(static_cast<std::size_t>(n));
     else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) break;  // closed
     if (!bytes.empty()) run_until_idle();  // the session reads, making room
@@ -140,7 +157,12 @@ void SessionRig::run_until_idle() {
 
 bool SessionRig::finish(std::chrono::milliseconds limit) {
   if (!peer_closed_) {
-    ::shutdown(peer_fd_, SHUT_WR);
+    if (config_.channel_pipes) {
+      ::close(peer_fd_);
+      peer_fd_ = -1;
+    } else {
+      ::shutdown(peer_fd_, SHUT_WR);
+    }
     peer_closed_ = true;
   }
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -281,7 +303,7 @@ std::size_t SessionRig::drain_channel() {
   std::size_t total = 0;
   std::array<std::uint8_t, 65536> buf;
   for (;;) {
-    const ssize_t n = ::recv(peer_fd_, buf.data(), buf.size(), 0);
+    const ssize_t n = ::read(peer_in_fd_, buf.data(), buf.size());
     if (n <= 0) break;
     total += static_cast<std::size_t>(n);
     output_.insert(output_.end(), buf.begin(), buf.begin() + n);

@@ -41,6 +41,7 @@ struct RigConfig {
   std::size_t max_streams = Options{}.max_streams;  // the session's --max-streams
   std::size_t max_buffer = Options{}.max_buffer;    // and --max-buffer
   int verbosity = -1;             // of the session's logger; -1: silent
+  bool channel_pipes = false;     // the channel is two pipes (as -- COMMAND), not a socketpair (as socat)
 };
 
 // A frame the session sent to its peer.
@@ -109,7 +110,8 @@ class SessionRig {
   // once finish() has left the io_context without work.
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<Session> session_;
-  int peer_fd_ = -1;                 // the peer's end of the channel
+  int peer_fd_ = -1;                 // the peer's end of the channel: it writes here
+  int peer_in_fd_ = -1;              // and reads here (the same socket, or a pipe)
   bool peer_closed_ = false;
   bool ready_ = false;
   std::vector<App> apps_;
