@@ -16,8 +16,16 @@ import time
 CHUNK = 65536
 
 
+SAY_LOCK = threading.Lock()
+
+
 def say(*words):
-    print(*words, flush=True)
+    # One whole line per report: connection threads report at the same moment
+    # (two resets), and tests count the lines.
+    line = " ".join(str(w) for w in words) + "\n"
+    with SAY_LOCK:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def linger_zero(sock):
