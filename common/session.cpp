@@ -1,6 +1,9 @@
 #include "common/session.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <cerrno>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -79,6 +82,8 @@ void Session::start(int in_fd, int out_fd) {
   channel_fd_enlarge(out_fd_.native_handle());
   // Best effort: without it data is read and written the usual way.
   (void)splice_.open(out_fd_.native_handle(), kSpliceCapacity);
+  struct stat st {};
+  splice_in_ = ::fstat(in_.native_handle(), &st) == 0 && S_ISFIFO(st.st_mode);
   const auto hello = protocol::handshake_encode(role_);
   out_.push_raw(hello);
   last_received_ = std::chrono::steady_clock::now();
@@ -117,7 +122,9 @@ void Session::stop(int status, std::string reason) {
 
 awaitable<void> Session::read_loop() {
   while (!stopped_) {
-    const auto room = reader_.writable();
+    auto room = reader_.writable();
+    const std::size_t have = reader_.pending().size();
+    if (bulk_in_ && rest_ == 0 && have < protocol::kHeaderSize) room = room.first(protocol::kHeaderSize - have);
     auto [ec, n] = co_await in_.async_read_some(asio::buffer(room.data(), room.size()), as_tuple_awaitable);
     if (stopped_) co_return;
     if (ec) {
@@ -131,14 +138,23 @@ awaitable<void> Session::read_loop() {
     stats_.channel_received += n;
     last_received_ = std::chrono::steady_clock::now();
     if (!handshake_done_ && !handshake_receive()) continue;
-    while (!stopped_) {
+    rest_feed();
+    while (!stopped_ && rest_ == 0) {
       const auto r = reader_.next();
-      if (r.status == protocol::DecodeResult::Status::need_more) break;
+      if (r.status == protocol::DecodeResult::Status::need_more) {
+        // A bulk data frame whose payload is still in the channel.
+        const auto pending = reader_.pending();
+        if (!splice_in_ || pending.size() < protocol::kHeaderSize) break;
+        const auto h = protocol::header_deserialize(pending.first<protocol::kHeaderSize>());
+        if (h.type != FrameType::data || h.length < kSpliceInMin || !co_await splice_in(h)) break;
+        continue;
+      }
       if (r.status == protocol::DecodeResult::Status::error) {
         stop(1, std::string("protocol violation: ") + protocol::frame_error_text(r.error) +
                     "; bytes: \"" + protocol::escape_bytes(reader_.pending(), 32) + "\"");
         co_return;
       }
+      bulk_in_ = bulk_in_ && r.frame.header.type == FrameType::data && r.frame.header.length >= kSpliceInMin;
       dispatch(r.frame);
     }
     // One acknowledgement per read: the peer's window (channel_control.hpp)
@@ -148,6 +164,73 @@ awaitable<void> Session::read_loop() {
       send_control(FrameType::ack, 0, protocol::ack_encode(ack_sent_));
     }
   }
+}
+
+// The data frame whose header is the reader's next bytes: its checks and
+// counts as dispatch() makes them, the payload bytes already read given to
+// the stream, the rest spliced from the channel into its socket while the
+// socket takes it. What the socket cannot take now is read the usual way
+// (rest_feed) and waits in the stream. False: not a stream that can splice.
+awaitable<bool> Session::splice_in(const protocol::FrameHeader& h) {
+  const auto it = streams_.find(h.stream);
+  if (it == streams_.end() || it->second->splice_fd() < 0) {
+    bulk_in_ = false;
+    co_return false;
+  }
+  const std::shared_ptr<Stream> s = it->second;
+  received_total_ += h.length;
+  stats_.bytes_received += h.length;
+  if (!s->on_data_begin(h.length)) {
+    violation(refusal_text(FrameType::data), Frame{h, {}});
+    co_return true;
+  }
+  reader_.consume(protocol::kHeaderSize);
+  const auto part = reader_.pending();  // less than the payload: need_more said so
+  s->on_data_part(part);
+  reader_.consume(part.size());
+  std::size_t left = h.length - part.size();
+  bulk_in_ = true;
+  for (int busy = 0; left > 0 && !stopped_ && busy < 4;) {
+    const int fd = s->splice_fd();
+    if (fd < 0) break;
+    const ssize_t k = ::splice(in_.native_handle(), nullptr, fd, nullptr, left, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (k > 0) {
+      left -= static_cast<std::size_t>(k);
+      stats_.channel_received += static_cast<std::size_t>(k);
+      last_received_ = std::chrono::steady_clock::now();
+      s->on_data_spliced(static_cast<std::size_t>(k), left == 0);
+      continue;
+    }
+    if (k == 0) break;  // the channel ended: the next read says so
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) break;  // the socket's error: the stream's own write reports it
+    // Which side is not ready: a full socket hands the rest to the stream,
+    // an empty channel is waited for.
+    pollfd p[2] = {{in_.native_handle(), POLLIN, 0}, {fd, POLLOUT, 0}};
+    if (::poll(p, 2, 0) < 0 || !(p[1].revents & POLLOUT)) break;
+    if (p[0].revents & POLLIN) {
+      ++busy;
+      continue;
+    }
+    auto [ec] = co_await in_.async_wait(asio::posix::stream_descriptor::wait_read, as_tuple_awaitable);
+    if (ec) break;
+  }
+  rest_stream_ = h.stream;
+  rest_ = left;
+  co_return true;
+}
+
+// Bytes of a spliced frame's payload that came through the reader's buffer.
+void Session::rest_feed() {
+  if (rest_ == 0) return;
+  const auto pending = reader_.pending();
+  const std::size_t n = std::min(rest_, pending.size());
+  if (const auto it = streams_.find(rest_stream_); it != streams_.end()) {
+    const std::shared_ptr<Stream> s = it->second;
+    s->on_data_part(pending.first(n));
+  }
+  reader_.consume(n);
+  rest_ -= n;
 }
 
 bool Session::handshake_receive() {

@@ -125,6 +125,8 @@ class Session {
   boost::asio::awaitable<void> read_loop();
   boost::asio::awaitable<void> write_loop();
   boost::asio::awaitable<boost::system::error_code> write_spliced(std::size_t n);
+  boost::asio::awaitable<bool> splice_in(const protocol::FrameHeader& h);
+  void rest_feed();
   boost::asio::awaitable<void> keepalive_loop();
   void spawn(boost::asio::awaitable<void> task, const char* name);
 
@@ -151,6 +153,14 @@ class Session {
   BufferPool pool_;  // before out_: queued blocks return to it on destruction
   OutQueue out_;
   SplicePipe splice_;  // payloads on their way from sockets to out_fd_
+  // Bulk data received through a channel that is a pipe: after one big data
+  // frame, headers are read alone and each payload goes by splice(2) from
+  // the channel into its stream's socket, not through the reader's buffer.
+  static constexpr std::size_t kSpliceInMin = 16384;
+  bool splice_in_ = false;         // the channel's input is a pipe
+  bool bulk_in_ = false;           // read the next header alone
+  std::uint32_t rest_stream_ = 0;  // a spliced frame's payload still to read
+  std::size_t rest_ = 0;           // normally, when its socket fell behind
   std::vector<std::uint8_t> datagram_buffer_;
   boost::asio::steady_timer writer_signal_;
   bool writer_waiting_ = false;

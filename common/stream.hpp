@@ -26,6 +26,16 @@ class Stream {
 
   virtual bool on_opened() { return false; }
   virtual bool on_data(std::span<const std::uint8_t>) { return false; }
+  // A data frame whose payload the session splices from the channel into the
+  // stream's socket (session.cpp): its header first (false: the peer broke
+  // the protocol, as for on_data), then the payload in parts, each either
+  // taken from the channel's buffer or spliced into splice_fd().
+  virtual bool on_data_begin(std::uint32_t) { return false; }
+  virtual void on_data_part(std::span<const std::uint8_t>) {}
+  // `whole`: the splice took all of the payload that was left.
+  virtual void on_data_spliced(std::size_t, bool /*whole*/) {}
+  // The socket that may take spliced payload now, or -1.
+  virtual int splice_fd() noexcept { return -1; }
   virtual bool on_credit(std::uint32_t) { return false; }
   virtual bool on_fin() { return false; }
   virtual bool on_datagram(std::span<const std::uint8_t>) { return false; }

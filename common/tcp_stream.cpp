@@ -167,14 +167,31 @@ bool TcpStream::on_credit(std::uint32_t increment) {
 
 // channel -> local socket
 bool TcpStream::on_data(std::span<const std::uint8_t> payload) {
-  // The peer queues its FIN after its last data: nothing may follow it.
-  if (fin_received_) return false;
-  if (!flow_.on_received(static_cast<std::uint32_t>(payload.size()))) return false;
-  if (closed_) return true;
-  if (connected_ && pending_.empty()) write_now(payload);
-  else pending_append(payload);
+  if (!on_data_begin(static_cast<std::uint32_t>(payload.size()))) return false;
+  on_data_part(payload);
   return true;
 }
+
+bool TcpStream::on_data_begin(std::uint32_t len) {
+  // The peer queues its FIN after its last data: nothing may follow it.
+  if (fin_received_) return false;
+  return flow_.on_received(len);
+}
+
+void TcpStream::on_data_part(std::span<const std::uint8_t> bytes) {
+  if (closed_) return;
+  if (connected_ && pending_.empty()) write_now(bytes);
+  else pending_append(bytes);
+}
+
+int TcpStream::splice_fd() noexcept {
+  // Bytes already waiting go first; before the connect there is no socket.
+  return closed_ || !connected_ || !pending_.empty() ? -1 : socket_.native_handle();
+}
+
+// A socket that took only part of the payload is not keeping up: its
+// window must not grow (flow.hpp), or what it cannot take piles up here.
+void TcpStream::on_data_spliced(std::size_t n, bool whole) { written(n, whole); }
 
 void TcpStream::pending_append(std::span<const std::uint8_t> bytes) {
   if (!session_.buffered_reserve(bytes.size())) {

@@ -40,6 +40,10 @@ class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> 
   // ---- frames from the peer (false: the peer broke the protocol) ----------
   bool on_opened() override;
   bool on_data(std::span<const std::uint8_t> payload) override;
+  bool on_data_begin(std::uint32_t len) override;
+  void on_data_part(std::span<const std::uint8_t> bytes) override;
+  void on_data_spliced(std::size_t n, bool whole) override;
+  int splice_fd() noexcept override;
   bool on_credit(std::uint32_t increment) override;
   bool on_fin() override;
   void on_rst(protocol::ResetReason reason) override;

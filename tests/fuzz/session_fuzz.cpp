@@ -65,7 +65,7 @@ RigConfig rig_config(const FuzzInput& in) {
   c.apps_read = in.mode_bit(7);
   if (in.extra_bit(1)) c.max_streams = 2;
   if (in.extra_bit(2)) c.max_buffer = 2000;
-  c.channel_pipes = in.extra_bit(3);  // pipes (as -- COMMAND) or a socketpair (as socat)
+  c.channel_pipes = in.extra_bit(3);  // pipes: data is also received by splice
   if (std::getenv("TFUNNEL_FUZZ_VERBOSE")) c.verbosity = 2;
   return c;
 }
