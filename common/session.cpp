@@ -123,8 +123,7 @@ void Session::stop(int status, std::string reason) {
 awaitable<void> Session::read_loop() {
   while (!stopped_) {
     auto room = reader_.writable();
-    const std::size_t have = reader_.pending().size();
-    if (bulk_in_ && rest_ == 0 && have < protocol::kHeaderSize) room = room.first(protocol::kHeaderSize - have);
+    if (bulk_in_ > 0 && rest_ == 0) room = room.first(std::min(room.size(), bulk_read_size()));
     auto [ec, n] = co_await in_.async_read_some(asio::buffer(room.data(), room.size()), as_tuple_awaitable);
     if (stopped_) co_return;
     if (ec) {
@@ -154,7 +153,10 @@ awaitable<void> Session::read_loop() {
                     "; bytes: \"" + protocol::escape_bytes(reader_.pending(), 32) + "\"");
         co_return;
       }
-      bulk_in_ = bulk_in_ && r.frame.header.type == FrameType::data && r.frame.header.length >= kSpliceInMin;
+      if (splice_in_ && r.frame.header.type == FrameType::data && r.frame.header.length >= kSpliceInMin)
+        bulk_in_ = kBulkFrames;
+      else if (bulk_in_ > 0)
+        --bulk_in_;
       dispatch(r.frame);
     }
     // One acknowledgement per read: the peer's window (channel_control.hpp)
@@ -174,7 +176,7 @@ awaitable<void> Session::read_loop() {
 awaitable<bool> Session::splice_in(const protocol::FrameHeader& h) {
   const auto it = streams_.find(h.stream);
   if (it == streams_.end() || it->second->splice_fd() < 0) {
-    bulk_in_ = false;
+    bulk_in_ = 0;
     co_return false;
   }
   const std::shared_ptr<Stream> s = it->second;
@@ -189,7 +191,7 @@ awaitable<bool> Session::splice_in(const protocol::FrameHeader& h) {
   s->on_data_part(part);
   reader_.consume(part.size());
   std::size_t left = h.length - part.size();
-  bulk_in_ = true;
+  bulk_in_ = kBulkFrames;
   for (int busy = 0; left > 0 && !stopped_ && busy < 4;) {
     const int fd = s->splice_fd();
     if (fd < 0) break;
@@ -218,6 +220,17 @@ awaitable<bool> Session::splice_in(const protocol::FrameHeader& h) {
   rest_stream_ = h.stream;
   rest_ = left;
   co_return true;
+}
+
+// In bulk mode a read takes one header alone, or the rest of one small
+// frame: a read that ran on would take the next big payload through the
+// buffer, where a splice could move it.
+std::size_t Session::bulk_read_size() const noexcept {
+  const auto pending = reader_.pending();
+  if (pending.size() < protocol::kHeaderSize) return protocol::kHeaderSize - pending.size();
+  const auto h = protocol::header_deserialize(pending.first<protocol::kHeaderSize>());
+  const std::size_t frame = protocol::kHeaderSize + h.length;
+  return frame > pending.size() ? frame - pending.size() : protocol::kHeaderSize;
 }
 
 // Bytes of a spliced frame's payload that came through the reader's buffer.

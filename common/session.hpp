@@ -127,6 +127,7 @@ class Session {
   boost::asio::awaitable<boost::system::error_code> write_spliced(std::size_t n);
   boost::asio::awaitable<bool> splice_in(const protocol::FrameHeader& h);
   void rest_feed();
+  std::size_t bulk_read_size() const noexcept;
   boost::asio::awaitable<void> keepalive_loop();
   void spawn(boost::asio::awaitable<void> task, const char* name);
 
@@ -156,9 +157,12 @@ class Session {
   // Bulk data received through a channel that is a pipe: after one big data
   // frame, headers are read alone and each payload goes by splice(2) from
   // the channel into its stream's socket, not through the reader's buffer.
+  // Small frames between big ones (a burst's first read, acks, credits) keep
+  // the mode for a while; kBulkFrames small ones in a row end it.
   static constexpr std::size_t kSpliceInMin = 16384;
+  static constexpr unsigned kBulkFrames = 8;
   bool splice_in_ = false;         // the channel's input is a pipe
-  bool bulk_in_ = false;           // read the next header alone
+  unsigned bulk_in_ = 0;           // small frames left before reads are whole again
   std::uint32_t rest_stream_ = 0;  // a spliced frame's payload still to read
   std::size_t rest_ = 0;           // normally, when its socket fell behind
   std::vector<std::uint8_t> datagram_buffer_;

@@ -58,6 +58,7 @@ class TcpStream : public Stream, public std::enable_shared_from_this<TcpStream> 
 
  private:
   boost::asio::awaitable<void> pump_out();
+  void read_wait_start();
   boost::asio::awaitable<void> drain();
   void watch_start();
   boost::asio::awaitable<void> watch_reset();
