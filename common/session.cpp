@@ -180,7 +180,6 @@ awaitable<bool> Session::splice_in(const protocol::FrameHeader& h) {
     co_return false;
   }
   const std::shared_ptr<Stream> s = it->second;
-  received_total_ += h.length;
   stats_.bytes_received += h.length;
   if (!s->on_data_begin(h.length)) {
     violation(refusal_text(FrameType::data), Frame{h, {}});
@@ -190,6 +189,9 @@ awaitable<bool> Session::splice_in(const protocol::FrameHeader& h) {
   const auto part = reader_.pending();  // less than the payload: need_more said so
   s->on_data_part(part);
   reader_.consume(part.size());
+  // Acknowledged as they leave the channel, like a frame read whole: the
+  // peer's window counts what is still in the pipe as in flight.
+  received_total_ += part.size();
   std::size_t left = h.length - part.size();
   bulk_in_ = kBulkFrames;
   for (int busy = 0; left > 0 && !stopped_ && busy < 4;) {
@@ -198,6 +200,7 @@ awaitable<bool> Session::splice_in(const protocol::FrameHeader& h) {
     const ssize_t k = ::splice(in_.native_handle(), nullptr, fd, nullptr, left, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (k > 0) {
       left -= static_cast<std::size_t>(k);
+      received_total_ += static_cast<std::size_t>(k);
       stats_.channel_received += static_cast<std::size_t>(k);
       last_received_ = std::chrono::steady_clock::now();
       s->on_data_spliced(static_cast<std::size_t>(k), left == 0);
@@ -244,6 +247,7 @@ void Session::rest_feed() {
   }
   reader_.consume(n);
   rest_ -= n;
+  received_total_ += n;
 }
 
 bool Session::handshake_receive() {

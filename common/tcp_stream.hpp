@@ -5,7 +5,9 @@
 // Two coroutines move bytes: pump_out reads the socket into data frames when
 // the stream has credit and the channel has budget; drain writes bytes that
 // the socket could not take at once, and only runs while there are some.
-// An idle stream therefore holds no buffer.
+// Neither runs while the stream is idle: pump_out ends at EAGAIN and a plain
+// handler on the socket's readiness starts it again (read_wait_start). An
+// idle stream therefore holds no buffer and no coroutine frame.
 #pragma once
 
 #include <cstdint>
