@@ -1,7 +1,8 @@
 // The multiplexer: one channel (a byte pipe to the peer), the streams carried
 // over it, and the three coroutines that move the channel's bytes (reader,
-// writer, keepalive). Frames are decoded and dispatched here; what a stream
-// does with them is in tcp_stream.cpp.
+// writer, keepalive). Frames are decoded and dispatched here (bulk payloads
+// from a pipe go by splice, session_splice_in.cpp); what a stream does with
+// them is in tcp_stream.cpp.
 #pragma once
 
 #include <chrono>
@@ -125,11 +126,14 @@ class Session {
   boost::asio::awaitable<void> read_loop();
   boost::asio::awaitable<void> write_loop();
   boost::asio::awaitable<boost::system::error_code> write_spliced(std::size_t n);
+  // session_splice_in.cpp
   boost::asio::awaitable<bool> splice_in(const protocol::FrameHeader& h);
   void rest_feed();
   std::size_t bulk_read_size() const noexcept;
   boost::asio::awaitable<void> keepalive_loop();
   void spawn(boost::asio::awaitable<void> task, const char* name);
+  // Why a stream refused a frame of this type (its handler returned false).
+  static const char* refusal_text(protocol::FrameType t);
 
   bool handshake_receive();
   void dispatch(const protocol::Frame& f);
