@@ -2,6 +2,7 @@
 // block, consumption crosses blocks, an empty queue holds no block.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <set>
@@ -191,6 +192,36 @@ BOOST_AUTO_TEST_CASE(clear_drops_every_byte_and_returns_the_blocks) {
   Block b = pool.get();
   const std::set<const std::uint8_t*> back = {a.get(), b.get()};
   BOOST_TEST((back == std::set<const std::uint8_t*>{first, second}));
+}
+
+BOOST_AUTO_TEST_CASE(a_drained_block_goes_back_at_once_in_a_long_queue) {
+  BufferPool pool;
+  ByteQueue q;
+  q.append(pattern(40 * kBlock), pool);
+  for (int i = 0; i < 20; ++i) {
+    const auto* head = static_cast<const std::uint8_t*>(q.front().data());
+    q.consume(kBlock);
+    // Not kept until the queue compacts its list of blocks.
+    BOOST_TEST_REQUIRE((pool.get().get() == head));
+  }
+  BOOST_TEST(q.size() == 20 * kBlock);
+  BOOST_TEST(front_bytes(q) == pattern(kBlock, 20 * kBlock), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(small_consumes_through_a_long_queue_keep_the_byte_order) {
+  BufferPool pool;
+  ByteQueue q;
+  const Bytes in = pattern(50 * kBlock + 123);
+  q.append(in, pool);
+  Bytes out;
+  while (!q.empty()) {
+    const Bytes f = front_bytes(q);
+    const std::size_t n = std::min<std::size_t>(f.size(), 7000);
+    out.insert(out.end(), f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
+    q.consume(n);
+  }
+  BOOST_TEST(q.size() == 0u);
+  BOOST_TEST(out == in, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(random_appends_and_consumes_keep_the_byte_order) {
