@@ -10,9 +10,13 @@ namespace {
 constexpr int kPipeSize = 1 << 20;
 }  // namespace
 
-void channel_fd_enlarge(int fd) noexcept {
+bool channel_fd_is_pipe(int fd) noexcept {
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return;
+  return ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+void channel_fd_enlarge(int fd) noexcept {
+  if (!channel_fd_is_pipe(fd)) return;
   if (::fcntl(fd, F_GETPIPE_SZ) >= kPipeSize) return;
   // Refused when over the quota or the system limit: the default still works.
   (void)::fcntl(fd, F_SETPIPE_SZ, kPipeSize);

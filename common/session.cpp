@@ -1,7 +1,6 @@
 #include "common/session.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -80,8 +79,7 @@ void Session::start(int in_fd, int out_fd) {
   channel_fd_enlarge(out_fd_.native_handle());
   // Best effort: without it data is read and written the usual way.
   (void)splice_.open(out_fd_.native_handle(), kSpliceCapacity);
-  struct stat st {};
-  splice_in_ = ::fstat(in_.native_handle(), &st) == 0 && S_ISFIFO(st.st_mode);
+  splice_in_ = channel_fd_is_pipe(in_.native_handle());
   const auto hello = protocol::handshake_encode(role_);
   out_.push_raw(hello);
   last_received_ = std::chrono::steady_clock::now();
