@@ -155,12 +155,7 @@ awaitable<void> Session::read_loop() {
         --bulk_in_;
       dispatch(r.frame);
     }
-    // One acknowledgement per read: the peer's window (channel_control.hpp)
-    // learns at once what left the channel.
-    if (received_total_ != ack_sent_ && !stopped_) {
-      ack_sent_ = received_total_;
-      send_control(FrameType::ack, 0, protocol::ack_encode(ack_sent_));
-    }
+    ack_note();
   }
 }
 

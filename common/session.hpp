@@ -52,6 +52,13 @@ class Session {
   // The splice pipe holds at most the data budget; its capacity counts slots
   // of as little as one segment each (splice_pipe.hpp), hence the margin.
   static constexpr std::size_t kSpliceCapacity = 1 << 20;
+  // An ack rides with whatever the writer sends next (a pong, a credit, a
+  // response's data); alone it waits until kAckDelay after the first byte
+  // it counts, or goes at once when kAckBytes wait. Over ssh every frame
+  // sent alone is a packet of its own and wakes ssh, sshd and the peer: one
+  // ack per read made one such packet per 64 KiB of bulk data.
+  static constexpr std::uint64_t kAckBytes = 256 * 1024;
+  static constexpr std::chrono::microseconds kAckDelay{1000};
 
   Session(boost::asio::any_io_executor ex, protocol::Role role, const Options& options, Logger& log);
   ~Session();
@@ -141,6 +148,9 @@ class Session {
   void dispatch_stream(const protocol::Frame& f, Stream& s);
   void violation(const char* what, const protocol::Frame& f);
   void writer_wake() noexcept;
+  // What the writer waits for when it has nothing to send: a wake, or a
+  // waiting ack's due time.
+  boost::asio::awaitable<void> writer_idle();
   void budget_grant();
   // The data budget follows the channel's window (what may still be in flight).
   void budget_follow_window();
@@ -183,6 +193,10 @@ class Session {
   ChannelControl control_;
   std::uint64_t received_total_ = 0;  // data payload bytes from the peer
   std::uint64_t ack_sent_ = 0;        // the last count acknowledged to it
+  std::chrono::steady_clock::time_point ack_due_{};  // the epoch: no ack waits
+  bool ack_waiting() const noexcept { return ack_due_ != std::chrono::steady_clock::time_point{}; }
+  void ack_note();  // after a read: sends the ack, or sets when it must go
+  void ack_push();  // queues it now, if there is anything to acknowledge
   // One round-trip ping at a time while data is in flight.
   bool rtt_ping_outstanding_ = false;
   std::uint64_t rtt_ping_ns_ = 0;

@@ -1,6 +1,6 @@
 // The multiplexer's sending half (session.hpp): frames queued for the
 // channel, the data budget that follows the channel's window, round-trip
-// pings, and the one coroutine that writes the channel.
+// pings, acknowledgements, and the one coroutine that writes the channel.
 #include <cerrno>
 
 #include <boost/asio/as_tuple.hpp>
@@ -126,14 +126,42 @@ void Session::writer_wake() noexcept {
   if (writer_waiting_) writer_signal_.cancel();
 }
 
+// The peer's window (channel_control.hpp) learns what left the channel a
+// little late, never by more than kAckBytes or kAckDelay: the window it
+// keeps is many times either on every channel it measures.
+void Session::ack_note() {
+  if (received_total_ == ack_sent_ || stopped_) return;
+  if (received_total_ - ack_sent_ >= kAckBytes) return ack_push();
+  if (ack_waiting()) return;
+  ack_due_ = std::chrono::steady_clock::now() + kAckDelay;
+  writer_wake();  // an idle writer must learn the due time
+}
+
+void Session::ack_push() {
+  ack_due_ = {};
+  if (received_total_ == ack_sent_ || stopped_) return;
+  ack_sent_ = received_total_;
+  send_control(FrameType::ack, 0, protocol::ack_encode(ack_sent_));
+}
+
+awaitable<void> Session::writer_idle() {
+  if (ack_waiting() && std::chrono::steady_clock::now() >= ack_due_) {
+    ack_push();
+    co_return;
+  }
+  writer_signal_.expires_at(ack_waiting() ? ack_due_ : std::chrono::steady_clock::time_point::max());
+  writer_waiting_ = true;
+  co_await writer_signal_.async_wait(as_tuple_awaitable);
+  writer_waiting_ = false;
+}
+
 awaitable<void> Session::write_loop() {
   while (!stopped_) {
     if (out_.empty()) {
-      writer_waiting_ = true;
-      co_await writer_signal_.async_wait(as_tuple_awaitable);
-      writer_waiting_ = false;
+      co_await writer_idle();
       continue;
     }
+    if (ack_waiting()) ack_push();  // rides with this batch
     const auto& buffers = out_.batch_begin();
     auto [ec, n] = co_await asio::async_write(out_fd_, buffers, as_tuple_awaitable);
     if (stopped_) co_return;

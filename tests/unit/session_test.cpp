@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <ostream>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/protocol.hpp"
@@ -273,6 +275,67 @@ BOOST_AUTO_TEST_CASE(the_session_counts_payload_it_sends_once_written) {
   BOOST_TEST(rig.session().stats().bytes_sent == 3000u);
   BOOST_TEST(rig.session().stats().streams_total == 1u);
   BOOST_TEST(rig.session().stats().channel_sent > 3000u);
+}
+
+// Acks a session sent, in order: the counts they carry.
+std::vector<std::uint64_t> acks_sent(const SessionRig& rig) {
+  std::vector<std::uint64_t> out;
+  for (const auto& f : rig.sent())
+    if (f.type == FrameType::ack) out.push_back(ack_decode(f.payload));
+  return out;
+}
+
+// Sends `bytes`; true when that took less than an ack's delay, so that no
+// ack can have gone for lack of company (a slow machine, a sanitizer build).
+bool send_quickly(SessionRig& rig, const Bytes& bytes) {
+  const auto start = std::chrono::steady_clock::now();
+  rig.send(bytes);
+  return std::chrono::steady_clock::now() - start < tfunnel::Session::kAckDelay;
+}
+
+// The proxy's connect hangs in these cases: what arrives waits in the stream,
+// no credit goes back, and acks are the only frames it may send.
+BOOST_AUTO_TEST_CASE(an_ack_alone_waits_its_delay) {
+  SessionRig rig(proxy_connecting());
+  rig.send_handshake();
+  rig.send(open_frame(1));
+  if (send_quickly(rig, data_frame(1, 100))) BOOST_TEST(acks_sent(rig).empty());
+  std::this_thread::sleep_for(tfunnel::Session::kAckDelay * 3);
+  rig.run_until_idle();
+  BOOST_TEST(acks_sent(rig) == std::vector<std::uint64_t>{100});
+  BOOST_TEST(!rig.stopped(), rig.end().reason);
+}
+
+// Whatever the timing, fewer than kAckBytes wait unacknowledged once the
+// session has read what came: a fast peer's window never waits for a delay.
+BOOST_AUTO_TEST_CASE(an_ack_goes_at_once_when_its_bytes_reach_the_limit) {
+  SessionRig rig(proxy_connecting());
+  rig.send_handshake();
+  std::uint64_t total = 0;
+  for (std::uint32_t id = 1; id <= 4; ++id) {
+    rig.send(open_frame(id));
+    BOOST_TEST_REQUIRE(!rig.stopped(), rig.end().reason);
+    for (int part = 0; part < 4; ++part) {  // the stream's whole first window
+      rig.send(data_frames(id, kInitialWindow / 4));
+      total += kInitialWindow / 4;
+      const auto acks = acks_sent(rig);
+      BOOST_TEST(total - (acks.empty() ? 0 : acks.back()) < tfunnel::Session::kAckBytes);
+    }
+  }
+  BOOST_TEST(acks_sent(rig).size() >= total / tfunnel::Session::kAckBytes);
+  BOOST_TEST(!rig.stopped(), rig.end().reason);
+}
+
+BOOST_AUTO_TEST_CASE(an_ack_rides_with_the_next_frame_the_session_sends) {
+  SessionRig rig(proxy_connecting());
+  rig.send_handshake();
+  rig.send(open_frame(1));
+  const bool quick = send_quickly(rig, data_frame(1, 100)) && send_quickly(rig, frame(FrameType::ping, 0, ping_encode(7)));
+  BOOST_TEST(acks_sent(rig) == std::vector<std::uint64_t>{100});
+  if (quick) {
+    BOOST_TEST_REQUIRE(rig.sent().size() == 2u);
+    BOOST_TEST((rig.sent()[0].type == FrameType::pong));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
